@@ -1,0 +1,132 @@
+"""Static files: which exist (site static/ over the theme's), and the pixel size of images."""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from pathlib import Path
+
+from sitegen.errors import ContentError, SitegenError
+
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+
+
+def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], list[SitegenError]]:
+    """Site path ('/images/x.svg') -> file, later folders winning; links out of their folder are errors."""
+    files: dict[str, Path] = {}
+    errors: list[SitegenError] = []
+    for top in dirs:
+        if not top.is_dir():
+            continue
+        real_top = top.resolve()
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.startswith("."):
+                    continue
+                path = Path(dirpath) / name
+                if not path.resolve().is_relative_to(real_top):
+                    errors.append(
+                        ContentError(
+                            _show(path, site_root),
+                            None,
+                            "is a link to a file outside its folder; copy the file in instead",
+                        )
+                    )
+                    continue
+                if not path.is_file():
+                    continue
+                files["/" + path.relative_to(top).as_posix()] = path
+    return files, errors
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Width and height read from the file header, or None when unknown."""
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        return None
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024 if suffix in (".jpg", ".jpeg", ".svg") else 64)
+    except OSError:
+        return None
+    return size_from_bytes(suffix, head)
+
+
+def size_from_bytes(suffix: str, head: bytes) -> tuple[int, int] | None:
+    try:
+        if suffix == ".png" and head[:8] == b"\x89PNG\r\n\x1a\n":
+            w, h = struct.unpack(">II", head[16:24])
+            return int(w), int(h)
+        if suffix == ".gif" and head[:3] == b"GIF":
+            w, h = struct.unpack("<HH", head[6:10])
+            return int(w), int(h)
+        if suffix == ".webp" and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+            return _webp(head)
+        if suffix in (".jpg", ".jpeg"):
+            return _jpeg(head)
+        if suffix == ".svg":
+            return _svg(head.decode("utf-8", "replace"))
+    except (struct.error, IndexError, ValueError):
+        return None
+    return None
+
+
+def _jpeg(data: bytes) -> tuple[int, int] | None:
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker = data[i + 1]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+            return int(w), int(h)
+        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+        i += 2 + length
+    return None
+
+
+def _webp(data: bytes) -> tuple[int, int] | None:
+    kind = data[12:16]
+    if kind == b"VP8X":
+        w = int.from_bytes(data[24:27], "little") + 1
+        h = int.from_bytes(data[27:30], "little") + 1
+        return w, h
+    if kind == b"VP8 ":
+        w, h = struct.unpack("<HH", data[26:30])
+        return w & 0x3FFF, h & 0x3FFF
+    if kind == b"VP8L":
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
+
+
+def _svg(text: str) -> tuple[int, int] | None:
+    root = _SVG_ROOT.search(text)
+    if not root:
+        return None
+    tag = root.group(0)
+
+    def attr(name: str) -> float | None:
+        m = re.search(rf'\s{name}\s*=\s*["\']\s*([\d.]+)(px)?\s*["\']', tag)
+        return float(m.group(1)) if m else None
+
+    width, height = attr("width"), attr("height")
+    if width and height:
+        return round(width), round(height)
+    box = re.search(r'viewBox\s*=\s*["\']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', tag)
+    if box:
+        return round(float(box.group(1))), round(float(box.group(2)))
+    return None
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,195 @@
+"""The command line. The only place that turns our errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sitegen import __version__
+from sitegen.errors import BuildError, Reporter, SitegenError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failed(click.ClickException):
+    """Exit 1 with our messages, no traceback."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+def _fail(exc: SitegenError, reporter: Reporter | None = None) -> Failed:
+    errors = exc.errors if isinstance(exc, BuildError) else (exc,)
+    lines = [f"error: {e}" for e in errors]
+    if reporter:
+        lines = [f"warning: {w}" for w in reporter.warnings] + lines
+    noun = "error" if len(errors) == 1 else "errors"
+    lines.append(f"Build failed with {len(errors)} {noun}; the previous output was left untouched.")
+    return Failed("\n".join(lines))
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time such as 2025-05-12T10:00:00+06:00"
+        ) from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter(f"{value!r} needs a time zone, e.g. 2025-05-12T10:00:00+06:00")
+    return parsed
+
+
+def _common_build_options(func: F) -> F:
+    options = [
+        click.option(
+            "--source",
+            "-s",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=".",
+            show_default=True,
+            help="Site root (holds content/ and sitegen.toml).",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Output folder (default: SOURCE/output).",
+        ),
+        click.option("--drafts", is_flag=True, help="Include articles marked draft: true."),
+        click.option(
+            "--future", is_flag=True, help="Include articles dated after the build's now."
+        ),
+        click.option(
+            "--base-url", default=None, help="Override base_url, e.g. for preview deploys."
+        ),
+        click.option(
+            "--now",
+            "now",
+            default=None,
+            envvar="SITEGEN_NOW",
+            help="The build's clock (ISO 8601 with zone); also SITEGEN_NOW.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+def main() -> None:
+    """sitegen: build a news website from Markdown articles."""
+
+
+@main.command()
+@_common_build_options
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Worker processes (0: one per core).",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")
+def build(
+    source: Path,
+    output: Path | None,
+    drafts: bool,
+    future: bool,
+    base_url: str | None,
+    now: str | None,
+    jobs: int,
+    strict: bool,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """Build the site into the output folder."""
+    from sitegen.build import BuildRequest
+    from sitegen.build import build as run_build
+    from sitegen.model.site import BuildOptions
+
+    reporter = Reporter()
+    overrides = {"base_url": base_url} if base_url else {}
+    request = BuildRequest(
+        root=source,
+        output=output,
+        overrides=overrides,
+        jobs=jobs,
+        options=BuildOptions(drafts=drafts, future=future, now=_parse_now(now)),
+    )
+    try:
+        result = run_build(request, reporter)
+    except SitegenError as exc:
+        raise _fail(exc, reporter) from None
+    for warning in reporter.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if strict and reporter.warnings:
+        raise Failed(
+            f"--strict: {len(reporter.warnings)} warning(s) count as errors. (The output was written; fix the warnings.)"
+        )
+    if verbose:
+        for stage, seconds in result.timings:
+            click.echo(f"  {stage:<10} {seconds:7.3f} s")
+    if not quiet:
+        mb = result.bytes_written / 1_000_000
+        click.echo(
+            f"Built {result.pages:,} pages in {result.seconds:.1f} s · {mb:.1f} MB written to {result.output}"
+        )
+
+
+@main.command()
+@click.argument("title")
+@click.option("--category", "-c", required=True, help="Section display name, e.g. Diplomacy.")
+@click.option(
+    "--author",
+    "-a",
+    "authors",
+    required=True,
+    multiple=True,
+    help="Author slug (repeat for a shared byline).",
+)
+@click.option("--tags", "-t", default="", help="Comma-separated tags.")
+@click.option(
+    "--source",
+    "-s",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+)
+def new(title: str, category: str, authors: tuple[str, ...], tags: str, source: Path) -> None:
+    """Create a new article file, ready to write, and print its path."""
+    from sitegen.scaffold import new_article
+
+    try:
+        path = new_article(
+            source,
+            title,
+            category,
+            list(authors),
+            [t.strip() for t in tags.split(",") if t.strip()],
+            datetime.now(),
+        )
+    except SitegenError as exc:
+        raise Failed(f"error: {exc}") from None
+    click.echo(path)
+
+
+def run() -> None:  # pragma: no cover - console entry for `python -m sitegen`
+    main(prog_name="sitegen")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())  # type: ignore[func-returns-value]

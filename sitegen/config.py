@@ -1,0 +1,301 @@
+"""Typed site configuration read from sitegen.toml, validated with every error reported at once."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sitegen.errors import BuildError, ConfigError, SitegenError
+
+CONFIG_NAME = "sitegen.toml"
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    title: str = ""
+    """Label shown in the menu; defaults to the section or page title."""
+    section: str = ""
+    """Slug of a section (category) this entry points at."""
+    page: str = ""
+    """Slug of a static page this entry points at."""
+    url: str = ""
+    """Any other URL (site-relative like `/archive/` or absolute)."""
+
+
+@dataclass(frozen=True)
+class PermalinkConfig:
+    article: str = "/{category}/{slug}/"
+    """URL of an article; placeholders {category} {slug} {year} {month} {day}."""
+    category: str = "/category/{slug}/"
+    """URL of a section's first page."""
+    tag: str = "/tag/{slug}/"
+    """URL of a tag's first page."""
+    author: str = "/author/{slug}/"
+    """URL of an author's first page."""
+    page: str = "/{slug}/"
+    """URL of a static page."""
+    archive: str = "/archive/{year}/{month}/"
+    """URL of a monthly archive."""
+
+
+@dataclass(frozen=True)
+class RelatedConfig:
+    count: int = 5
+    """How many related articles an article page shows at the end."""
+    inline_count: int = 2
+    """How many of them the inline box inside the body shows (0 turns it off)."""
+    inline_after: int = 3
+    """Paragraph after which the inline box is placed."""
+    threshold: int = 10
+    """Minimum score (0-100) a related article needs."""
+    include_newer: bool = False
+    """Also relate articles published after the article (keeps old pages changing)."""
+    max_tag_share: float = 0.25
+    """Tags carried by more than this share of all articles are ignored as too common."""
+
+
+@dataclass(frozen=True)
+class MenuConfig:
+    main: tuple[MenuEntry, ...] = ()
+    """Main menu; empty means Home plus every section by article count."""
+    footer: tuple[MenuEntry, ...] = ()
+    """Footer menu; empty means every static page."""
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str = "sitegen news"
+    """Masthead and <title> suffix."""
+    tagline: str = ""
+    """Line under the masthead."""
+    base_url: str = "http://localhost:8000/"
+    """Where the site is published; absolute URLs (feeds, canonical) start with it."""
+    language: str = "en"
+    """BCP 47 language tag of the publication."""
+    timezone: str = "UTC"
+    """IANA time zone that naive front-matter dates are in."""
+    theme: str = "default"
+    """Folder under themes/ (in the site, or sitegen's bundled themes)."""
+    copyright: str = ""
+    """Footer copyright line; defaults to © year and title."""
+    logo: str = ""
+    """Site path of the publication logo (used in the masthead and structured data)."""
+    description: str = ""
+    """Meta description of the front page."""
+    per_page: int = 10
+    """Articles per page on section, tag, author and archive pages."""
+    words_per_minute: int = 200
+    """Reading speed used for 'N min read'."""
+    summary_length: int = 160
+    """Length in characters of a summary derived from the first paragraph."""
+    front_page_latest: int = 8
+    """How many headlines the front page lists as latest."""
+    front_page_section_count: int = 4
+    """How many stories each section block on the front page shows."""
+    raw_html: Literal["escape", "sanitize", "allow"] = "sanitize"
+    """What to do with raw HTML in Markdown bodies."""
+    embed_hosts: tuple[str, ...] = (
+        "www.youtube-nocookie.com",
+        "www.youtube.com",
+        "player.vimeo.com",
+    )
+    """Hosts whose iframes survive sanitizing."""
+    permalinks: PermalinkConfig = field(default_factory=PermalinkConfig)
+    """URL patterns."""
+    menu: MenuConfig = field(default_factory=MenuConfig)
+    """Main and footer menus."""
+    related: RelatedConfig = field(default_factory=RelatedConfig)
+    """Related-articles settings."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form values for themes, reachable as site.extra."""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
+    """Read sitegen.toml in `root` (optional), merge CLI overrides, validate, and return it."""
+    path = root / CONFIG_NAME
+    text = ""
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise ConfigError(str(path), None, "is not UTF-8 text; save it as UTF-8") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = _toml_error_line(str(exc))
+            raise ConfigError(
+                str(path), line, f"is not valid TOML: {exc}; check quotes and brackets"
+            ) from None
+    for key, value in (overrides or {}).items():
+        data[key] = value
+    errors: list[SitegenError] = []
+    config = _build(SiteConfig, data, "", _Where(str(path), text), errors)
+    errors.extend(_check_values(config, _Where(str(path), text)))
+    if errors:
+        raise BuildError(errors)
+    assert isinstance(config, SiteConfig)
+    return config
+
+
+def config_digest(config: SiteConfig) -> str:
+    """A stable hash of every setting, for cache keys and fingerprints."""
+    return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Where:
+    path: str
+    text: str
+
+    def line_of(self, dotted: str) -> int | None:
+        """Best-effort line of a key: tomllib keeps no positions, so look for `key =`."""
+        if not self.text:
+            return None
+        leaf = dotted.rsplit(".", 1)[-1].split("[")[0]
+        pattern = re.compile(rf"^\s*(\[+\s*)?[\w.\"]*\b{re.escape(leaf)}\b\s*(=|\]|\.)", re.M)
+        match = pattern.search(self.text)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _build(cls: type, data: Any, prefix: str, where: _Where, errors: list[SitegenError]) -> Any:
+    if not isinstance(data, dict):
+        errors.append(ConfigError(where.path, where.line_of(prefix), f"`{prefix}` must be a table"))
+        return cls()
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}.{key}" if prefix else key
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = (
+                f"did you mean `{_join(prefix, close[0])}`?"
+                if close
+                else "known settings here: " + ", ".join(names)
+            )
+            errors.append(
+                ConfigError(
+                    where.path, where.line_of(dotted), f"unknown setting `{dotted}`; {hint}"
+                )
+            )
+            continue
+        kwargs[key] = _convert(hints[key], value, dotted, where, errors)
+    return cls(**{k: v for k, v in kwargs.items() if v is not _INVALID})
+
+
+_INVALID = object()
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _convert(hint: Any, value: Any, dotted: str, where: _Where, errors: list[SitegenError]) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+
+    def bad(expected: str) -> Any:
+        got = type(value).__name__
+        errors.append(
+            ConfigError(
+                where.path,
+                where.line_of(dotted),
+                f"`{dotted}` must be {expected}, not {got} ({value!r})",
+            )
+        )
+        return _INVALID
+
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, dotted, where, errors)  # type: ignore[arg-type]
+    if hint is bool:
+        return value if isinstance(value, bool) else bad("true or false")
+    if hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return value if ok else bad("a whole number")
+    if hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else bad("a number")
+    if hint is str:
+        return value if isinstance(value, str) else bad("a string in quotes")
+    if origin is Literal:
+        if value in args:
+            return value
+        return bad("one of " + ", ".join(f'"{a}"' for a in args))
+    if origin is tuple:
+        if not isinstance(value, list):
+            return bad("a list")
+        inner = args[0]
+        items = [_convert(inner, v, f"{dotted}[{i}]", where, errors) for i, v in enumerate(value)]
+        return tuple(i for i in items if i is not _INVALID)
+    if origin is dict or hint is dict:
+        return value if isinstance(value, dict) else bad("a table")
+    if isinstance(hint, types.UnionType):  # pragma: no cover - no such fields yet
+        return value
+    raise TypeError(f"unsupported config type {hint!r}")  # a bug in this module, not input
+
+
+def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
+    errors: list[SitegenError] = []
+
+    def err(key: str, message: str) -> None:
+        errors.append(ConfigError(where.path, where.line_of(key), message))
+
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
+        err(
+            "base_url",
+            f"`base_url` must be an http(s) URL such as https://news.example/, not {config.base_url!r}",
+        )
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        err(
+            "timezone",
+            f"`timezone` {config.timezone!r} is not an IANA time zone such as Europe/London",
+        )
+    for key in ("per_page", "words_per_minute", "summary_length"):
+        if getattr(config, key) < 1:
+            err(key, f"`{key}` must be at least 1")
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", config.language):
+        err(
+            "language",
+            f"`language` must be a language tag such as en or en-GB, not {config.language!r}",
+        )
+    if not re.match(r"^[\w-]+$", config.theme):
+        err("theme", "`theme` must be a folder name under themes/, without slashes")
+    for name in ("article", "category", "tag", "author", "page", "archive"):
+        pattern = getattr(config.permalinks, name)
+        if not (pattern.startswith("/") and pattern.endswith("/")) or ".." in pattern:
+            err(
+                f"permalinks.{name}",
+                f"`permalinks.{name}` must start and end with / and not contain ..",
+            )
+    for menu_name in ("main", "footer"):
+        for i, entry in enumerate(getattr(config.menu, menu_name)):
+            targets = [t for t in (entry.section, entry.page, entry.url) if t]
+            if len(targets) != 1:
+                err(
+                    f"menu.{menu_name}",
+                    f"`menu.{menu_name}[{i}]` needs exactly one of section, page or url",
+                )
+            elif entry.url and entry.url.lower().startswith(("javascript:", "data:", "vbscript:")):
+                err(f"menu.{menu_name}", f"`menu.{menu_name}[{i}].url` may not be a script URL")
+    return errors
+
+
+def _toml_error_line(message: str) -> int | None:
+    match = re.search(r"line (\d+)", message)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,213 @@
+"""Markdown to HTML for one body: a pure function of the text and a few settings, so it can be
+cached by content hash and run in worker processes. Internal links become placeholders that the
+model resolves once every URL is known."""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+from xml.etree.ElementTree import Comment, Element
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+REF_PREFIX = "/__sitegen_ref__/"
+REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
+SPLIT_MARK = "<!--sitegen:inline-related-->"
+UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
+
+RawHtml = Literal["escape", "sanitize", "allow"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link in the body to another content file, by its path relative to the content folder."""
+
+    target: str
+    text: str
+    """The link as written, for finding its line."""
+
+
+@dataclass(frozen=True)
+class BodyImage:
+    src: str
+    has_alt: bool
+
+
+@dataclass(frozen=True)
+class Markup:
+    html: str
+    """Body HTML; internal links are REF_PREFIX placeholders until resolved."""
+    split: int
+    """Offset in html where the inline related box goes; 0 when the body is too short."""
+    toc: tuple[tuple[int, str, str], ...]
+    """(level, anchor id, heading text) of the h2/h3 headings."""
+    refs: tuple[Reference, ...]
+    images: tuple[BodyImage, ...]
+    unsafe_links: tuple[str, ...]
+    first_paragraph: str
+    """Plain text of the first paragraph, for derived summaries."""
+    word_count: int
+
+
+@dataclass
+class _Collector:
+    source_rel: str = ""
+    inline_after: int = 3
+    refs: list[Reference] = field(default_factory=list)
+    images: list[BodyImage] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)
+
+
+class _LinkProcessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, collector: _Collector) -> None:
+        super().__init__(md)
+        self.collector = collector
+
+    def run(self, root: Element) -> None:
+        c = self.collector
+        for el in root.iter():
+            if el.tag == "a" and "href" in el.attrib:
+                el.set("href", self._rewrite(el.get("href", "")))
+            elif el.tag == "img":
+                src = el.get("src", "")
+                c.images.append(BodyImage(src, bool(el.get("alt", "").strip())))
+                if _scheme(src) in UNSAFE_SCHEMES:
+                    c.unsafe.append(src)
+                    el.set("src", "")
+                el.set("src", self._rewrite(el.get("src", "")))
+                el.set("loading", "lazy")
+                el.set("decoding", "async")
+        paragraphs = 0
+        for index, child in enumerate(list(root)):
+            if child.tag == "p":
+                paragraphs += 1
+                if paragraphs == c.inline_after:
+                    if index + 1 < len(root):
+                        root.insert(index + 1, Comment("sitegen:inline-related"))
+                    break
+
+    def _rewrite(self, url: str) -> str:
+        c = self.collector
+        scheme = _scheme(url)
+        if scheme in UNSAFE_SCHEMES:
+            c.unsafe.append(url)
+            return "#"
+        if scheme or url.startswith(("/", "#", "//")) or not url:
+            return url
+        path, _, fragment = url.partition("#")
+        if not path.endswith(".md"):
+            return url
+        base = posixpath.dirname(c.source_rel)
+        target = posixpath.normpath(posixpath.join(base, path))
+        c.refs.append(Reference(target, url))
+        return REF_PREFIX + target + (f"#{fragment}" if fragment else "")
+
+
+def _scheme(url: str) -> str:
+    cleaned = re.sub(r"[\x00-\x20]", "", url)
+    try:
+        return urlsplit(cleaned).scheme.lower()
+    except ValueError:
+        return "invalid"
+
+
+class _SitegenExtension(Extension):
+    def __init__(self, collector: _Collector, raw_html: RawHtml) -> None:
+        super().__init__()
+        self.collector = collector
+        self.raw_html = raw_html
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_LinkProcessor(md, self.collector), "sitegen_links", 1)
+        if self.raw_html == "escape":
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+
+
+class Converter:
+    """A reusable Markdown instance (building one per body costs more than converting it)."""
+
+    def __init__(self, raw_html: RawHtml, embed_hosts: tuple[str, ...], inline_after: int) -> None:
+        self.raw_html = raw_html
+        self.embed_hosts = embed_hosts
+        self.collector = _Collector(inline_after=inline_after)
+        extensions: list[str | Extension] = [
+            "abbr",
+            "attr_list",
+            "def_list",
+            "fenced_code",
+            "footnotes",
+            "tables",
+            "sane_lists",
+            "smarty",
+            "toc",
+            _SitegenExtension(self.collector, raw_html),
+        ]
+        if raw_html != "escape":
+            extensions.append("md_in_html")
+        self.md = markdown.Markdown(
+            extensions=extensions,
+            extension_configs={
+                "toc": {"toc_depth": "2-3"},
+                "footnotes": {"BACKLINK_TITLE": "Back to the text"},
+                "smarty": {"smart_angled_quotes": False},
+            },
+            output_format="html",
+        )
+
+    def convert(self, text: str, source_rel: str) -> Markup:
+        c = self.collector
+        c.source_rel = source_rel
+        c.refs, c.images, c.unsafe = [], [], []
+        self.md.reset()
+        body = self.md.convert(text)
+        toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
+        head, mark, tail = body.partition(SPLIT_MARK)
+        if self.raw_html == "sanitize" and "<" in text:
+            head, tail = self._sanitize(head), self._sanitize(tail)
+        full = head + tail
+        plain = _plain_text(full)
+        return Markup(
+            html=full,
+            split=len(head) if mark else 0,
+            toc=toc,
+            refs=tuple(c.refs),
+            images=tuple(c.images),
+            unsafe_links=tuple(c.unsafe),
+            first_paragraph=_first_paragraph(full),
+            word_count=len(plain.split()),
+        )
+
+    def _sanitize(self, fragment: str) -> str:
+        from sitegen._sanitize import sanitize
+
+        return sanitize(fragment, self.embed_hosts)
+
+
+def _flatten_toc(tokens: list[dict[str, object]]) -> list[tuple[int, str, str]]:
+    out: list[tuple[int, str, str]] = []
+    for token in tokens:
+        out.append((int(token["level"]), str(token["id"]), html.unescape(str(token["name"]))))  # type: ignore[call-overload]
+        out.extend(_flatten_toc(token.get("children", [])))  # type: ignore[arg-type]
+    return out
+
+
+_TAG = re.compile(r"<[^>]+>")
+_FIRST_P = re.compile(r"(?:^|\n)<p>(.*?)</p>", re.S)
+
+
+def _plain_text(fragment: str) -> str:
+    return html.unescape(_TAG.sub(" ", fragment))
+
+
+def _first_paragraph(fragment: str) -> str:
+    match = _FIRST_P.search(fragment)
+    if not match:
+        return ""
+    return " ".join(html.unescape(_TAG.sub("", match.group(1))).split())

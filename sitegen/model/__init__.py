@@ -1,0 +1,1 @@
+"""The site model: articles, sections, tags, authors and how they relate. Never touches files."""

@@ -1,0 +1,18 @@
+"""Derived text: summaries and reading times."""
+
+from __future__ import annotations
+
+import math
+
+
+def derive_summary(first_paragraph: str, length: int) -> str:
+    """The first paragraph cut at a word near `length` characters, with an ellipsis when cut."""
+    text = " ".join(first_paragraph.split())
+    if len(text) <= length:
+        return text
+    cut = text[: length + 1].rsplit(" ", 1)[0].rstrip(",;:.–—- ")
+    return cut + "…"
+
+
+def reading_minutes(word_count: int, words_per_minute: int) -> int:
+    return max(1, math.ceil(word_count / words_per_minute))

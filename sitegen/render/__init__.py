@@ -1,0 +1,1 @@
+"""Turning the site model into render jobs and the jobs into bytes."""

@@ -1,0 +1,183 @@
+"""The theme contract: what each template receives. Templates get model objects (see
+sitegen/model/entities.py) plus the small view objects below, and no settings dump.
+
+Every HTML template gets BaseContext; each page kind adds its own keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from sitegen.model.entities import (
+    Archive,
+    Article,
+    Author,
+    Category,
+    MenuItem,
+    Page,
+    Tag,
+)
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """The publication, as templates see it."""
+
+    title: str
+    tagline: str
+    description: str
+    base_url: str
+    language: str
+    logo: str
+    """Site URL of the logo, or ''."""
+    copyright: str
+    home_url: str
+    archives_url: str
+    search_url: str
+    """URL of the search page, or '' when search is off."""
+    main_menu: tuple[MenuItem, ...]
+    footer_menu: tuple[MenuItem, ...]
+    categories: tuple[Category, ...]
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """A <link rel="alternate"> (feeds) for the page head."""
+
+    type: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Everything for <head>: title, description, canonical and social/structured data."""
+
+    title: str
+    """Full <title> text (page title · site title)."""
+    description: str
+    canonical: str
+    """Absolute URL of this page."""
+    og_type: Literal["website", "article", "profile"]
+    image: str
+    """Absolute URL of the social image, or ''."""
+    image_width: int | None
+    image_height: int | None
+    image_alt: str
+    noindex: bool
+    alternates: tuple[Alternate, ...]
+    article_tags: tuple[tuple[str, str], ...]
+    """Extra (property, content) pairs such as article:published_time, in order."""
+    json_ld: tuple[Mapping[str, Any], ...]
+    """Structured-data objects; render each with the `json_ld` filter."""
+    prev_url: str
+    next_url: str
+
+
+@dataclass(frozen=True)
+class Crumb:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    name: str
+    """Network name: Facebook, X, WhatsApp, LinkedIn, Email."""
+    url: str
+    label: str
+    """Accessible label, e.g. 'Share on Facebook'."""
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int
+    total: int
+    prev_url: str
+    next_url: str
+    pages: tuple[tuple[int, str], ...]
+    """(number, url) of every page, for numbered links."""
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    category: Category
+    articles: tuple[Article, ...]
+
+
+class BaseContext(TypedDict):
+    site: SiteInfo
+    meta: Meta
+    current_section: str
+    """Slug of the section this page belongs to ('' if none), to mark the menu."""
+    build_year: int
+
+
+class IndexContext(BaseContext):
+    lead: Article | None
+    """The front page's lead story: newest featured, else newest."""
+    top: Sequence[Article]
+    """Up to four secondary stories beside the lead."""
+    latest: Sequence[Article]
+    """Latest headlines (excluding lead and top)."""
+    sections: Sequence[SectionBlock]
+    """A block per section in menu order."""
+
+
+class ArticleContext(BaseContext):
+    article: Article
+    breadcrumbs: Sequence[Crumb]
+    related: Sequence[Article]
+    """The Related Articles block at the end (may be empty)."""
+    inline_related: Sequence[Article]
+    """The small box placed between article.body_head and article.body_tail (may be empty)."""
+    share: Sequence[ShareLink]
+    more_in_section: Sequence[Article]
+
+
+class ListContext(BaseContext):
+    kind: Literal["category", "tag", "author", "archive"]
+    title: str
+    """Heading, e.g. 'Politics', 'Tag: elections', 'Jane Doe', 'November 2026'."""
+    description: str
+    term: Category | Tag | Author | Archive
+    author: Author | None
+    """The profile on author pages, else None."""
+    articles: Sequence[Article]
+    """This page's articles, newest first."""
+    pager: Pager
+    breadcrumbs: Sequence[Crumb]
+
+
+class ArchiveIndexContext(BaseContext):
+    archives: Sequence[Archive]
+    breadcrumbs: Sequence[Crumb]
+
+
+class PageContext(BaseContext):
+    page: Page
+    breadcrumbs: Sequence[Crumb]
+
+
+class NotFoundContext(BaseContext):
+    latest: Sequence[Article]
+
+
+__all__ = [
+    "Alternate",
+    "ArchiveIndexContext",
+    "ArticleContext",
+    "BaseContext",
+    "Crumb",
+    "IndexContext",
+    "ListContext",
+    "Meta",
+    "NotFoundContext",
+    "PageContext",
+    "Pager",
+    "SectionBlock",
+    "ShareLink",
+    "SiteInfo",
+]

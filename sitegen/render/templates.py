@@ -1,0 +1,145 @@
+"""The Jinja environment: theme lookup (site templates/ over the theme), filters, strictness."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.errors import TemplateError
+from sitegen.model.urls import Urls
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip
+
+
+def theme_dirs(site_root: Path, theme: str) -> list[Path]:
+    """Template folders, highest priority first: the site's templates/, then the theme."""
+    return [site_root / "templates", *(d / "templates" for d in _theme_roots(site_root, theme))]
+
+
+def theme_static_dirs(site_root: Path, theme: str) -> list[Path]:
+    return [d / "static" for d in _theme_roots(site_root, theme)]
+
+
+def _theme_roots(site_root: Path, theme: str) -> list[Path]:
+    bundled = Path(__file__).resolve().parent.parent.parent / "themes" / theme
+    local = site_root / "themes" / theme
+    return [d for d in dict.fromkeys([local, bundled]) if d.is_dir()]
+
+
+def make_environment(
+    template_dirs: list[Path], urls: Urls, asset_hashes: Mapping[str, str]
+) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    filters: dict[str, Callable[..., Any]] = {
+        "date_long": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+        "date_short": lambda d: f"{MONTHS[d.month - 1][:3]} {d.day}, {d.year}",
+        "time_hm": lambda d: f"{d.hour:02d}:{d.minute:02d}",
+        "month_name": lambda m: MONTHS[int(m) - 1],
+        "absolute": urls.absolute,
+        "json_ld": json_ld,
+        "thousands": lambda n: f"{n:,}",
+        "iso": lambda d: d.isoformat() if isinstance(d, datetime) else str(d),
+    }
+    env.filters.update(filters)
+
+    def asset(path: str) -> str:
+        digest = asset_hashes.get(path)
+        if digest is None:
+            raise jinja2.TemplateRuntimeError(f"asset {path!r} is not in the theme's static folder")
+        return f"{urls.base_path}/{path}?v={digest}"
+
+    env.globals["asset"] = asset
+    return env
+
+
+def json_ld(value: Any) -> Markup:
+    """JSON for a <script> element: `<`, `>` and `&` are escaped so no string can close the tag."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def file_hashes(static_dirs: list[Path]) -> dict[str, str]:
+    """Short content hashes of theme static files, by path, for cache-busting URLs."""
+    hashes: dict[str, str] = {}
+    for root in reversed(static_dirs):
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                hashes[path.relative_to(root).as_posix()] = hashlib.sha256(
+                    path.read_bytes()
+                ).hexdigest()[:10]
+    return hashes
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render, turning Jinja's errors into a TemplateError that names the template and line."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            _template_path(env, exc.name or name), exc.lineno, f"syntax error: {exc.message}"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            name, None, f"template {exc.name!r} not found in the site's templates/ or the theme"
+        ) from None
+    except (
+        jinja2.UndefinedError,
+        jinja2.TemplateRuntimeError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+    ) as exc:
+        template, line = _failing_frame(exc, name)
+        raise TemplateError(
+            _template_path(env, template), line, f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _failing_frame(exc: BaseException, default: str) -> tuple[str, int | None]:
+    """The innermost template frame of a render error: Jinja maps template lines into tracebacks."""
+    found: tuple[str, int | None] = (default, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") or filename.endswith(".xml") or filename.endswith(".txt"):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _template_path(env: jinja2.Environment, name: str) -> str:
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    loader = env.loader
+    if isinstance(loader, jinja2.FileSystemLoader):
+        for root in loader.searchpath:
+            candidate = Path(root) / name
+            if candidate.is_file():
+                return _template_path(env, str(candidate))
+    return name

@@ -1,0 +1,172 @@
+"""Reading content files: front matter and body, with line numbers. Knows nothing about the site."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import frontmatter
+import yaml
+
+from sitegen.errors import ContentError, SitegenError
+
+Kind = Literal["article", "author", "page"]
+KIND_FOLDERS: dict[str, Kind] = {"articles": "article", "authors": "author", "pages": "page"}
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Markdown file as read from disk, before it means anything."""
+
+    rel: str
+    """Path relative to the content folder, with forward slashes (articles/politics/x.md)."""
+    display: str
+    """Path as shown in messages (relative to the site root)."""
+    kind: Kind
+    meta: Mapping[str, Any]
+    body: str
+    body_line: int
+    """Line number of the body's first line in the file."""
+    digest: str
+    """Hash of the file's bytes."""
+    key_lines: Mapping[str, int]
+    """Line number of each top-level front-matter key, for messages."""
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
+
+
+class _Loader(yaml.CSafeLoader):
+    """Safe YAML that keeps dates as strings, so we parse them ourselves and report bad ones."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+_HANDLER = frontmatter.YAMLHandler()
+
+
+def find_sources(content_dir: Path) -> list[tuple[str, Path]]:
+    """Every content Markdown file as (relative path, absolute path), sorted for determinism."""
+    found: list[tuple[str, Path]] = []
+    for folder in KIND_FOLDERS:
+        top = content_dir / folder
+        if not top.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.endswith(".md") and not name.startswith("."):
+                    path = Path(dirpath) / name
+                    found.append((path.relative_to(content_dir).as_posix(), path))
+    found.sort()
+    return found
+
+
+def read_source(content_dir: Path, rel: str, display: str) -> SourceFile:
+    """Read and split one file; raises ContentError with the line of the problem."""
+    path = content_dir / rel
+    kind = KIND_FOLDERS[rel.split("/", 1)[0]]
+    real = path.resolve()
+    if not real.is_relative_to(content_dir.resolve()):
+        raise ContentError(
+            display,
+            None,
+            "is a link to a file outside the content folder; copy the file in instead",
+        )
+    raw = path.read_bytes()
+    return parse_source(rel, display, kind, raw)
+
+
+def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
+    digest = hashlib.sha256(raw).hexdigest()
+    if len(raw) > MAX_SOURCE_BYTES:
+        mib = len(raw) / 1024 / 1024
+        raise ContentError(
+            display, None, f"is {mib:.1f} MiB; content files are limited to 5 MiB, split it up"
+        )
+    if b"\x00" in raw:
+        raise ContentError(
+            display, None, "is a binary file, not Markdown text; remove it or rename it"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContentError(display, line, "is not UTF-8 text; save the file as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ContentError(display, 1, "is empty; add front matter between --- lines and a body")
+    meta, body, body_line, key_lines = _split(text, display)
+    return SourceFile(rel, display, kind, meta, body, body_line, digest, key_lines)
+
+
+def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str, int]]:
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise ContentError(
+            display,
+            1,
+            "does not start with front matter; the first line must be --- (then key: value lines, then ---)",
+        )
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise ContentError(
+            display, 1, "front matter is not closed; add a line with --- after the last key"
+        )
+    fm = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    try:
+        meta = _HANDLER.load(fm, Loader=_Loader) if fm.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(
+            display,
+            line,
+            f"front matter is not valid YAML ({problem}); check quotes, colons and indentation",
+        ) from None
+    if not isinstance(meta, dict):
+        kind = type(meta).__name__
+        raise ContentError(display, 2, f"front matter must be key: value lines, not a {kind}")
+    meta = {str(k): v for k, v in meta.items()}
+    key_lines: dict[str, int] = {}
+    for number in range(1, end):
+        match = _KEY.match(lines[number])
+        if match:
+            key_lines.setdefault(match.group(1), number + 1)
+    return meta, body, end + 2, key_lines
+
+
+_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:")
+
+
+def read_all(content_dir: Path, site_root: Path) -> tuple[list[SourceFile], list[SitegenError]]:
+    """Read every content file, collecting errors instead of stopping at the first."""
+    sources: list[SourceFile] = []
+    errors: list[SitegenError] = []
+    for rel, path in find_sources(content_dir):
+        display = _display(path, site_root)
+        try:
+            sources.append(read_source(content_dir, rel, display))
+        except ContentError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(ContentError(display, None, f"cannot be read: {exc.strerror}"))
+    return sources, errors
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

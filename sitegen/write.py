@@ -1,0 +1,137 @@
+"""The only code that touches the output folder. A build is staged in a fresh folder beside the
+output and swapped in only when complete, so a failed or killed build never costs the published
+site; the swap is one atomic rename exchange where the kernel offers it."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+
+from sitegen.errors import ConfigError
+
+_STAGE = ".{name}.staging-{pid}"
+_OLD = ".{name}.old-{pid}"
+
+
+class Stage:
+    """A folder being filled with the next output; `commit()` swaps it in, leaving it aborts."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.path = output.parent / _STAGE.format(name=output.name, pid=os.getpid())
+        self.bytes_written = 0
+        self.files_written = 0
+        self._dirs: set[Path] = set()
+
+    def __enter__(self) -> Stage:
+        remove_leftovers(self.output)
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.path.mkdir()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def target(self, rel: str) -> Path:
+        """The staged file for an output path; refuses any path that could leave the folder."""
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or "\\" in rel or not pure.parts:
+            raise ConfigError(
+                rel,
+                None,
+                "output path would leave the output folder; this is a bug or a hostile slug",
+            )
+        path = self.path.joinpath(*pure.parts)
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
+        return path
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.target(rel).write_bytes(data)
+        self.bytes_written += len(data)
+        self.files_written += 1
+
+    def copy(self, rel: str, source: Path) -> None:
+        target = self.target(rel)
+        shutil.copyfile(source, target)
+        self.bytes_written += target.stat().st_size
+        self.files_written += 1
+
+    def link_or_copy(self, rel: str, source: Path) -> None:
+        """Reuse an unchanged file from the previous output without rewriting its bytes."""
+        target = self.target(rel)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    def commit(self) -> None:
+        if self.output.exists():
+            if not self.output.is_dir():
+                raise ConfigError(
+                    str(self.output), None, "the output path exists and is not a folder"
+                )
+            if not _exchange(self.path, self.output):
+                old = self.output.parent / _OLD.format(name=self.output.name, pid=os.getpid())
+                os.rename(self.output, old)
+                os.rename(self.path, self.output)
+                self.path = old
+        else:
+            os.rename(self.path, self.output)
+        # After the exchange self.path holds the previous output; __exit__ removes it.
+
+
+def remove_leftovers(output: Path) -> None:
+    """Staging or old folders left by a build that was killed."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for prefix in (f".{output.name}.staging-", f".{output.name}.old-"):
+        for leftover in parent.glob(prefix + "*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def check_output_folder(output: Path, site_root: Path) -> None:
+    """The output is replaced wholesale, so it must never be the site itself or hold it."""
+    out = output.resolve()
+    root = site_root.resolve()
+    if out == root or root.is_relative_to(out):
+        raise ConfigError(
+            str(output),
+            None,
+            "the output folder would contain the site's sources; choose a folder such as output/",
+        )
+    for name in ("content", "templates", "static", "themes"):
+        if out == root / name or out.is_relative_to(root / name):
+            raise ConfigError(
+                str(output),
+                None,
+                f"the output folder is inside {name}/; choose a folder such as output/",
+            )
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swap two folders in one step (Linux 3.15+); False if unavailable."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    func = getattr(libc, "renameat2", None)
+    if func is None:
+        return False
+    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(result == 0)
