@@ -5,11 +5,35 @@ from __future__ import annotations
 import os
 import re
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import ContentError, SitegenError
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
+MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+               ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StaticInfo:
+    """What the model may know about a static file without opening it."""
+
+    length: int
+    width: int | None = None
+    height: int | None = None
+    media_type: str = "application/octet-stream"
+
+
+def static_info(path: Path) -> StaticInfo:
+    suffix = path.suffix.lower()
+    size = image_size(path)
+    return StaticInfo(
+        length=path.stat().st_size,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+    )
 
 
 def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], list[SitegenError]]:

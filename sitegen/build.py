@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.assets import collect_static, image_size
+from sitegen.assets import collect_static, static_info
 from sitegen.config import SiteConfig, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.markup import Converter, Markup
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
-from sitegen.render.plan import find_path_clashes, plan_pages
+from sitegen.render.plan import find_path_clashes, plan_site
 from sitegen.render.templates import (
     file_hashes,
     make_environment,
@@ -80,7 +80,7 @@ def build(
     markups = convert_all(sources, config, request.jobs)
     t = lap("markdown", t)
 
-    sizes = {site_path: image_size(path) for site_path, path in static_files.items()}
+    sizes = {site_path: static_info(path) for site_path, path in static_files.items()}
     site, model_errors = build_site(sources, markups, config, request.options, sizes, reporter)
     errors += model_errors
     if errors or site is None:
@@ -88,7 +88,7 @@ def build(
     t = lap("model", t)
 
     urls = Urls(config.permalinks, config.base_url)
-    jobs = plan_pages(site, config, urls)
+    jobs = plan_site(site, config, urls)
     static_outputs = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
     clashes = find_path_clashes(jobs)
     clashes += [

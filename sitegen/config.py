@@ -64,6 +64,42 @@ class RelatedConfig:
 
 
 @dataclass(frozen=True)
+class FeedConfig:
+    formats: tuple[Literal["rss", "atom"], ...] = ("rss", "atom")
+    """Feed formats to write; empty turns feeds off."""
+    scopes: tuple[Literal["site", "category", "author", "tag"], ...] = (
+        "site",
+        "category",
+        "author",
+    )
+    """Which lists get their own feeds."""
+    items: int = 20
+    """Newest articles per feed."""
+    full_content: bool = False
+    """Put the whole article in feeds, not only its summary."""
+
+
+@dataclass(frozen=True)
+class SitemapConfig:
+    enabled: bool = True
+    """Write sitemap.xml (split into an index past 50,000 URLs)."""
+    news: bool = True
+    """Write news-sitemap.xml with the articles of the last 48 hours."""
+    news_hours: int = 48
+    """How far back the news sitemap reaches."""
+
+
+@dataclass(frozen=True)
+class RobotsConfig:
+    enabled: bool = True
+    """Write robots.txt pointing at the sitemaps."""
+    disallow: tuple[str, ...] = ()
+    """Paths every crawler is asked to skip, e.g. ["/search/"]."""
+    extra: str = ""
+    """Lines appended verbatim (other user agents, crawl delays)."""
+
+
+@dataclass(frozen=True)
 class MenuConfig:
     main: tuple[MenuEntry, ...] = ()
     """Main menu; empty means Home plus every section by article count."""
@@ -115,6 +151,12 @@ class SiteConfig:
     """Main and footer menus."""
     related: RelatedConfig = field(default_factory=RelatedConfig)
     """Related-articles settings."""
+    feeds: FeedConfig = field(default_factory=FeedConfig)
+    """RSS and Atom feeds."""
+    sitemap: SitemapConfig = field(default_factory=SitemapConfig)
+    """sitemap.xml and the Google News sitemap."""
+    robots: RobotsConfig = field(default_factory=RobotsConfig)
+    """robots.txt."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for themes, reachable as site.extra."""
 
@@ -269,6 +311,14 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
     for key in ("per_page", "words_per_minute", "summary_length"):
         if getattr(config, key) < 1:
             err(key, f"`{key}` must be at least 1")
+    if config.feeds.items < 1:
+        err("feeds.items", "`feeds.items` must be at least 1")
+    for path in config.robots.disallow:
+        if not path.startswith("/") or "\n" in path:
+            err(
+                "robots.disallow",
+                f"`robots.disallow` entries must be site paths starting with /, not {path!r}",
+            )
     if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", config.language):
         err(
             "language",

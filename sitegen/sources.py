@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import frontmatter
+import frontmatter.default_handlers
 import yaml
 
 from sitegen.errors import ContentError, SitegenError
@@ -51,7 +51,7 @@ _Loader.yaml_implicit_resolvers = {
     for ch, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
 }
 
-_HANDLER = frontmatter.YAMLHandler()
+_HANDLER = frontmatter.default_handlers.YAMLHandler()
 
 
 def find_sources(content_dir: Path) -> list[tuple[str, Path]]:

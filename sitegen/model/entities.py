@@ -49,6 +49,9 @@ class Image:
     credit: str
     width: int | None
     height: int | None
+    length: int | None
+    """File size in bytes when the image is a local file (feeds need it for enclosures)."""
+    media_type: str
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sitegen.assets import MEDIA_TYPES, StaticInfo
 from sitegen.config import MenuEntry, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.markup import REF_PATTERN, Markup
@@ -77,7 +78,7 @@ def build_site(
     markups: Mapping[str, Markup],
     config: SiteConfig,
     options: BuildOptions,
-    image_sizes: Mapping[str, tuple[int, int] | None],
+    image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content."""
@@ -388,7 +389,7 @@ def _article(
     authors: Mapping[str, Author],
     categories: dict[str, Category],
     tags: dict[str, Tag],
-    image_sizes: Mapping[str, tuple[int, int] | None],
+    image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> Article | None:
@@ -490,7 +491,7 @@ def _suggest(slug: str, known: Mapping[str, object]) -> str:
 
 
 def _image(
-    f: _Fields, u: Urls, image_sizes: Mapping[str, tuple[int, int] | None], reporter: Reporter
+    f: _Fields, u: Urls, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
 ) -> Image | None:
     src = _safe_url(f, "image", f.text("image"))
     if not src:
@@ -508,13 +509,27 @@ def _image(
             f.source.line_of("image"),
             "the image has no `image_alt:`; describe it for readers who cannot see it",
         )
-    size = image_sizes.get(src)
+    info = image_sizes.get(src)
     width, height = f.number("image_width"), f.number("image_height")
-    if width is None or height is None:
-        width, height = size if size else (None, None)
+    if (width is None or height is None) and info:
+        width, height = info.width, info.height
     if src.startswith("/"):
         src = u.base_path + src
-    return Image(src, alt, f.text("image_caption"), f.text("image_credit"), width, height)
+    return Image(
+        src,
+        alt,
+        f.text("image_caption"),
+        f.text("image_credit"),
+        width,
+        height,
+        length=info.length if info else None,
+        media_type=info.media_type if info else _guess_type(src),
+    )
+
+
+def _guess_type(src: str) -> str:
+    suffix = "." + src.rsplit(".", 1)[-1].lower() if "." in src else ""
+    return MEDIA_TYPES.get(suffix, "image/jpeg")
 
 
 def _corrections(f: _Fields, config: SiteConfig) -> tuple[Correction, ...]:
@@ -541,7 +556,8 @@ def _corrections(f: _Fields, config: SiteConfig) -> tuple[Correction, ...]:
 def _duplicate_urls(articles: Sequence[Article], pages: Sequence[Page]) -> list[SitegenError]:
     seen: dict[str, str] = {}
     errors: list[SitegenError] = []
-    for item in [*articles, *pages]:
+    items: list[Article | Page] = [*articles, *pages]
+    for item in items:
         other = seen.setdefault(item.url, item.source)
         if other != item.source:
             errors.append(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, TypedDict
 
 from sitegen.model.entities import (
@@ -171,13 +172,61 @@ __all__ = [
     "ArticleContext",
     "BaseContext",
     "Crumb",
+    "Feed",
+    "FeedContext",
     "IndexContext",
     "ListContext",
     "Meta",
+    "NewsSitemapContext",
     "NotFoundContext",
     "PageContext",
     "Pager",
+    "RobotsContext",
     "SectionBlock",
     "ShareLink",
     "SiteInfo",
+    "SitemapContext",
+    "SitemapEntry",
 ]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One RSS or Atom feed: a list page's newest articles."""
+
+    title: str
+    description: str
+    home: str
+    """Absolute URL of the HTML page the feed follows."""
+    self_url: str
+    """Absolute URL of the feed itself."""
+    updated: datetime
+    articles: tuple[Article, ...]
+    full_content: bool
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    loc: str
+    lastmod: datetime | None
+
+
+class FeedContext(TypedDict):
+    site: SiteInfo
+    feed: Feed
+
+
+class SitemapContext(TypedDict):
+    entries: Sequence[SitemapEntry]
+
+
+class NewsSitemapContext(TypedDict):
+    site: SiteInfo
+    publication_language: str
+    articles: Sequence[Article]
+
+
+class RobotsContext(TypedDict):
+    disallow: Sequence[str]
+    sitemaps: Sequence[str]
+    extra: str

@@ -1,4 +1,4 @@
-"""Output formats as data (after Hugo's output formats): what each kind of page is rendered to."""
+"""Output formats as data (after Hugo's output formats): adding one is an entry here and a template."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class OutputFormat:
     name: str
+    label: str
     media_type: str
-    template_suffix: str
-    """Appended to the page kind to find the template: article + .html -> article.html."""
+    filename: str
+    """File name under a list's URL (feed.xml), or the page's own file."""
+    template: str
 
 
-HTML = OutputFormat("html", "text/html", ".html")
+HTML = OutputFormat("html", "HTML", "text/html", "index.html", "")
+RSS = OutputFormat("rss", "RSS", "application/rss+xml", "feed.xml", "rss.xml")
+ATOM = OutputFormat("atom", "Atom", "application/atom+xml", "atom.xml", "atom.xml")
+SITEMAP = OutputFormat("sitemap", "Sitemap", "application/xml", "sitemap.xml", "sitemap.xml")
 
-FORMATS: dict[str, OutputFormat] = {f.name: f for f in (HTML,)}
+FEED_FORMATS: dict[str, OutputFormat] = {f.name: f for f in (RSS, ATOM)}

@@ -4,8 +4,9 @@ the plan can be checked (two jobs claiming one path) and fingerprinted before an
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Literal
 from urllib.parse import quote
 
 from sitegen.config import SiteConfig
@@ -14,6 +15,7 @@ from sitegen.model.entities import Archive, Article, Author, Category, Site, Tag
 from sitegen.model.urls import Urls, page_url
 from sitegen.render import seo
 from sitegen.render.contexts import (
+    Alternate,
     ArchiveIndexContext,
     ArticleContext,
     BaseContext,
@@ -28,16 +30,8 @@ from sitegen.render.contexts import (
     ShareLink,
     SiteInfo,
 )
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    path: str
-    """Output path relative to the output folder (politics/x/index.html)."""
-    template: str
-    context: Mapping[str, Any]
-    deps: tuple[str, ...]
-    """Identities of the model objects shown on the page (for fingerprints)."""
+from sitegen.render.feeds import feed_alternates, listed, plan_feeds, plan_sitemaps
+from sitegen.render.jobs import RenderJob
 
 
 def site_info(config: SiteConfig, site: Site, urls: Urls, search_url: str) -> SiteInfo:
@@ -59,8 +53,18 @@ def site_info(config: SiteConfig, site: Site, urls: Urls, search_url: str) -> Si
     )
 
 
-def plan_pages(site: Site, config: SiteConfig, urls: Urls, search_url: str = "") -> list[RenderJob]:
+def plan_site(site: Site, config: SiteConfig, urls: Urls, search_url: str = "") -> list[RenderJob]:
+    """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt."""
     info = site_info(config, site, urls, search_url)
+    pages = plan_pages(site, config, urls, info)
+    return [
+        *pages,
+        *plan_feeds(site, config, urls, info),
+        *plan_sitemaps(site, config, urls, info, pages),
+    ]
+
+
+def plan_pages(site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> list[RenderJob]:
     planner = _Planner(site, config, urls, info)
     jobs = [
         planner.index(),
@@ -101,6 +105,13 @@ def _origin(job: RenderJob) -> str:
 class _Planner:
     def __init__(self, site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> None:
         self.site, self.config, self.urls, self.info = site, config, urls, info
+        self.position = {
+            a.source: i for articles in site.by_category.values() for i, a in enumerate(articles)
+        }
+        self.site_feeds = feed_alternates(config, "site", urls.home(), config.title)
+
+    def feeds(self, scope: str, first_url: str, title: str) -> list[Alternate]:
+        return [*self.site_feeds, *feed_alternates(self.config, scope, first_url, title)]
 
     def base(self, meta: Meta, section: str = "") -> BaseContext:
         return BaseContext(
@@ -108,9 +119,17 @@ class _Planner:
         )
 
     def job(
-        self, url: str, template: str, context: Mapping[str, Any], deps: Sequence[str]
+        self,
+        url: str,
+        template: str,
+        context: Mapping[str, Any],
+        deps: Sequence[str],
+        lastmod: datetime | None = None,
+        sitemap: bool = True,
     ) -> RenderJob:
-        return RenderJob(self.urls.output_path(url), template, context, tuple(deps))
+        return RenderJob(
+            self.urls.output_path(url), template, context, tuple(deps), lastmod, sitemap
+        )
 
     def index(self) -> RenderJob:
         articles = self.site.articles
@@ -134,6 +153,7 @@ class _Planner:
             description=self.config.description,
             url=self.urls.home(),
             json_ld=(seo.website(self.config, self.urls, self.info.search_url),),
+            alternates=self.site_feeds,
         )
         context = IndexContext(
             **self.base(meta),
@@ -145,7 +165,9 @@ class _Planner:
         shown_articles = {a.source for a in [*top, *latest]} | ({lead.source} if lead else set())
         for block in sections:
             shown_articles.update(a.source for a in block.articles)
-        return self.job(self.urls.home(), "index.html", context, ["index", *sorted(shown_articles)])
+        newest = max((a.modified for a in articles[:1]), default=None)
+        deps = ["index", *sorted(shown_articles)]
+        return self.job(self.urls.home(), "index.html", context, deps, newest)
 
     def article(self, article: Article) -> RenderJob:
         related = self.site.related.get(article.source, ())
@@ -153,14 +175,18 @@ class _Planner:
             Crumb("Home", self.urls.home()),
             Crumb(article.category.name, article.category.url),
         ]
-        in_section = [a for a in self.site.by_category[article.category.slug] if a is not article][
-            :4
-        ]
+        # The stories published just before this one: stable as newer stories arrive.
+        section = self.site.by_category[article.category.slug]
+        here = self.position[article.source]
+        in_section = list(section[here + 1 : here + 5])
         inline = related[: self.config.related.inline_count] if article.body_split else ()
+        meta = seo.article_meta(self.config, self.urls, article, crumbs)
+        meta = replace(
+            meta,
+            alternates=tuple(self.feeds("category", article.category.url, article.category.name)),
+        )
         context = ArticleContext(
-            **self.base(
-                seo.article_meta(self.config, self.urls, article, crumbs), article.category.slug
-            ),
+            **self.base(meta, article.category.slug),
             article=article,
             breadcrumbs=crumbs,
             related=related[: self.config.related.count],
@@ -169,7 +195,8 @@ class _Planner:
             more_in_section=in_section,
         )
         deps = [article.source, *(a.source for a in related), *(a.source for a in in_section)]
-        return self.job(article.url, "article.html", context, deps)
+        public = listed(article, self.site)
+        return self.job(article.url, "article.html", context, deps, article.modified, public)
 
     def lists(self) -> list[RenderJob]:
         jobs: list[RenderJob] = []
@@ -189,7 +216,7 @@ class _Planner:
 
     def paginate(
         self,
-        kind: str,
+        kind: Literal["category", "tag", "author", "archive"],
         term: Category | Tag | Author | Archive,
         title: str,
         description: str,
@@ -225,6 +252,7 @@ class _Planner:
                 if author and author.avatar
                 else None,
                 json_ld=json_ld,
+                alternates=self.feeds(kind, first, title),
                 prev_url=prev_url,
                 next_url=next_url,
             )
@@ -232,7 +260,7 @@ class _Planner:
                 **self.base(meta, section),
                 kind=kind,
                 title=title,
-                description=description,  # type: ignore[typeddict-item]
+                description=description,
                 term=term,
                 author=author,
                 articles=chunk,
@@ -243,7 +271,8 @@ class _Planner:
                 f"{kind}:{getattr(term, 'slug', url)}:{number}/{total}",
                 *(a.source for a in chunk),
             ]
-            jobs.append(self.job(url, "list.html", context, deps))
+            newest = max((a.modified for a in chunk), default=None)
+            jobs.append(self.job(url, "list.html", context, deps, newest))
         return jobs
 
     def archive_index(self) -> RenderJob:
@@ -273,7 +302,7 @@ class _Planner:
             noindex=page.noindex,
         )
         context = PageContext(**self.base(meta), page=page, breadcrumbs=crumbs)
-        return self.job(page.url, "page.html", context, [page.source])
+        return self.job(page.url, "page.html", context, [page.source], sitemap=not page.noindex)
 
     def not_found(self) -> RenderJob:
         url = self.urls.special("/404.html")
@@ -282,7 +311,8 @@ class _Planner:
         )
         latest = self.site.articles[:5]
         context = NotFoundContext(**self.base(meta), latest=latest)
-        return self.job(url, "404.html", context, ["404", *(a.source for a in latest)])
+        deps = ["404", *(a.source for a in latest)]
+        return self.job(url, "404.html", context, deps, sitemap=False)
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +21,14 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December")  # fmt: skip
 
 
+BUILTIN = Path(__file__).resolve().parent / "builtin"
+
+
 def theme_dirs(site_root: Path, theme: str) -> list[Path]:
-    """Template folders, highest priority first: the site's templates/, then the theme."""
-    return [site_root / "templates", *(d / "templates" for d in _theme_roots(site_root, theme))]
+    """Template folders, highest priority first: the site's templates/, the theme, then the
+    built-in feed and sitemap templates (which a theme may override)."""
+    themes = [d / "templates" for d in _theme_roots(site_root, theme)]
+    return [site_root / "templates", *themes, BUILTIN]
 
 
 def theme_static_dirs(site_root: Path, theme: str) -> list[Path]:
@@ -39,7 +46,8 @@ def make_environment(
 ) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
-        autoescape=True,
+        # Escaping suits HTML and XML alike; only plain-text outputs (robots.txt) are left raw.
+        autoescape=lambda name: not (name or "").endswith(".txt"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -55,6 +63,8 @@ def make_environment(
         "json_ld": json_ld,
         "thousands": lambda n: f"{n:,}",
         "iso": lambda d: d.isoformat() if isinstance(d, datetime) else str(d),
+        "rfc822": lambda d: email.utils.format_datetime(d),
+        "absolutize": lambda html: absolutize(html, urls),
     }
     env.filters.update(filters)
 
@@ -66,6 +76,14 @@ def make_environment(
 
     env.globals["asset"] = asset
     return env
+
+
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')
+
+
+def absolutize(html: str, urls: Urls) -> str:
+    """Root-relative links made absolute, for HTML read outside the site (feed readers)."""
+    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}{urls.absolute(m.group(2))}"', html)
 
 
 def json_ld(value: Any) -> Markup:

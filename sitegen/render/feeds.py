@@ -1,0 +1,171 @@
+"""Feeds, sitemaps and robots.txt: the jobs that make a site findable. Planned from the model and
+the HTML jobs, rendered by the same engine with the XML templates in render/builtin/."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sitegen.config import SiteConfig
+from sitegen.model.entities import Article, Author, Category, Site, Tag
+from sitegen.model.urls import Urls
+from sitegen.render.contexts import (
+    Alternate,
+    Feed,
+    FeedContext,
+    NewsSitemapContext,
+    RobotsContext,
+    SiteInfo,
+    SitemapContext,
+    SitemapEntry,
+)
+from sitegen.render.formats import FEED_FORMATS
+from sitegen.render.jobs import RenderJob
+
+SITEMAP_MAX_URLS = 50_000
+NEWS_SITEMAP_MAX = 1_000
+
+
+def feed_alternates(config: SiteConfig, scope: str, first_url: str, title: str) -> list[Alternate]:
+    """<link rel="alternate"> entries for a page whose list (scope) has feeds."""
+    if scope not in config.feeds.scopes:
+        return []
+    return [
+        Alternate(
+            FEED_FORMATS[name].media_type,
+            f"{title} ({FEED_FORMATS[name].label})",
+            first_url + FEED_FORMATS[name].filename,
+        )
+        for name in config.feeds.formats
+    ]
+
+
+def listed(article: Article, site: Site) -> bool:
+    """Whether an article may appear in feeds and sitemaps: public, published, indexable."""
+    return not article.draft and not article.noindex and article.date <= site.build_time
+
+
+def plan_feeds(site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> list[RenderJob]:
+    if not config.feeds.formats:
+        return []
+    public = [a for a in site.articles if listed(a, site)]
+    lists: list[tuple[str, str, str, str, Sequence[Article]]] = []
+    if "site" in config.feeds.scopes:
+        lists.append(
+            ("site", urls.home(), config.title, config.description or config.tagline, public)
+        )
+    groups: list[tuple[str, Sequence[Category | Tag | Author], dict[str, tuple[Article, ...]]]] = [
+        ("category", site.categories, dict(site.by_category)),
+        ("tag", site.tags, dict(site.by_tag)),
+        ("author", site.authors, dict(site.by_author)),
+    ]
+    for scope, terms, members in groups:
+        if scope not in config.feeds.scopes:
+            continue
+        for term in terms:
+            articles = [a for a in members.get(term.slug, ()) if listed(a, site)]
+            if articles:
+                lists.append((scope, term.url, f"{term.name} · {config.title}", "", articles))
+    jobs = []
+    for scope, first, title, description, newest in lists:
+        items = tuple(newest[: config.feeds.items])
+        updated = max((a.modified for a in items), default=site.build_time)
+        for name in config.feeds.formats:
+            fmt = FEED_FORMATS[name]
+            feed_url = first + fmt.filename
+            feed = Feed(
+                title=title,
+                description=description or f"The latest from {title}",
+                home=urls.absolute(first),
+                self_url=urls.absolute(feed_url),
+                updated=updated,
+                articles=items,
+                full_content=config.feeds.full_content,
+            )
+            deps = (f"feed:{scope}:{first}:{name}", *(a.source for a in items))
+            jobs.append(
+                RenderJob(
+                    urls.output_path(feed_url),
+                    fmt.template,
+                    FeedContext(site=info, feed=feed),
+                    deps,
+                )
+            )
+    return jobs
+
+
+def plan_sitemaps(
+    site: Site, config: SiteConfig, urls: Urls, info: SiteInfo, pages: Sequence[RenderJob]
+) -> list[RenderJob]:
+    jobs: list[RenderJob] = []
+    sitemaps: list[str] = []
+    if config.sitemap.enabled:
+        entries = [
+            SitemapEntry(urls.absolute(_url_of(urls, j.path)), j.lastmod)
+            for j in pages
+            if j.sitemap
+        ]
+        entries.sort(key=lambda e: e.loc)
+        chunks = max(1, math.ceil(len(entries) / SITEMAP_MAX_URLS))
+        if chunks == 1:
+            jobs.append(
+                RenderJob(
+                    "sitemap.xml", "sitemap.xml", SitemapContext(entries=entries), ("sitemap",)
+                )
+            )
+        else:
+            parts = []
+            for n in range(chunks):
+                part = entries[n * SITEMAP_MAX_URLS : (n + 1) * SITEMAP_MAX_URLS]
+                name = f"sitemap-{n + 1}.xml"
+                newest = max((e.lastmod for e in part if e.lastmod), default=None)
+                parts.append(SitemapEntry(urls.absolute(urls.special("/" + name)), newest))
+                jobs.append(
+                    RenderJob(name, "sitemap.xml", SitemapContext(entries=part), (f"sitemap:{n}",))
+                )
+            jobs.append(
+                RenderJob(
+                    "sitemap.xml",
+                    "sitemap-index.xml",
+                    SitemapContext(entries=parts),
+                    ("sitemap-index",),
+                )
+            )
+        sitemaps.append(urls.absolute(urls.special("/sitemap.xml")))
+    if config.sitemap.news:
+        since = site.build_time - timedelta(hours=config.sitemap.news_hours)
+        recent = [a for a in site.articles if listed(a, site) and a.date >= since][
+            :NEWS_SITEMAP_MAX
+        ]
+        context = NewsSitemapContext(
+            site=info, publication_language=_news_language(config.language), articles=recent
+        )
+        jobs.append(
+            RenderJob(
+                "news-sitemap.xml",
+                "news-sitemap.xml",
+                context,
+                ("news-sitemap", *(a.source for a in recent)),
+            )
+        )
+        sitemaps.append(urls.absolute(urls.special("/news-sitemap.xml")))
+    if config.robots.enabled:
+        robots = RobotsContext(
+            disallow=config.robots.disallow, sitemaps=sitemaps, extra=config.robots.extra
+        )
+        jobs.append(RenderJob("robots.txt", "robots.txt", robots, ("robots",)))
+    return jobs
+
+
+def _url_of(urls: Urls, path: str) -> str:
+    url = "/" + path
+    if url.endswith("/index.html"):
+        url = url[: -len("index.html")]
+    return urls.base_path + url
+
+
+def _news_language(language: str) -> str:
+    """Google News wants an ISO 639 code; zh-cn and zh-tw are the only regional ones it takes."""
+    lowered = language.lower()
+    return lowered if lowered in ("zh-cn", "zh-tw") else lowered.split("-")[0]
