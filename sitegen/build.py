@@ -1,22 +1,26 @@
-"""The pipeline, top to bottom: load -> model -> plan and render -> write. The only module that
-calls the stages in turn."""
+"""The pipeline, top to bottom: load -> model -> plan -> render -> write. The only module that
+calls the stages in turn; `sitegen check` runs the same stages and skips the write."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from sitegen.assets import collect_static, static_info
 from sitegen.config import SiteConfig, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
+from sitegen.links import check_body_links
 from sitegen.markup import Converter, Markup
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
+from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import find_path_clashes, plan_site
 from sitegen.render.templates import (
     file_hashes,
@@ -30,6 +34,7 @@ from sitegen.write import Stage, check_output_folder
 
 PARALLEL_THRESHOLD = 300
 """Below this many sources, starting worker processes costs more than it saves."""
+MAX_TEMPLATE_ERRORS = 20
 
 
 @dataclass(frozen=True)
@@ -52,86 +57,121 @@ class BuildResult:
     timings: tuple[tuple[str, float], ...]
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided before rendering: the validated site as a list of jobs."""
+
+    config: SiteConfig
+    output: Path
+    jobs: tuple[RenderJob, ...]
+    static: dict[str, Path]
+    """Output path -> source file for static files."""
+    env: jinja2.Environment
+
+
+class _Clock:
+    def __init__(self, progress: Callable[[str], None] | None) -> None:
+        self.started = self.last = time.perf_counter()
+        self.timings: list[tuple[str, float]] = []
+        self.progress = progress
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings.append((stage, now - self.last))
+        self.last = now
+        if self.progress:
+            self.progress(stage)
+
+
 def build(
     request: BuildRequest, reporter: Reporter, progress: Callable[[str], None] | None = None
 ) -> BuildResult:
-    started = time.perf_counter()
-    timings: list[tuple[str, float]] = []
+    clock = _Clock(progress)
+    plan = plan_build(request, reporter, clock)
+    with Stage(plan.output) as stage:
+        for path, data in render_all(plan):
+            stage.write(path, data)
+        clock.lap("render")
+        for rel, source in sorted(plan.static.items()):
+            stage.copy(rel, source)
+        stage.commit()
+        clock.lap("write")
+    return BuildResult(
+        pages=len(plan.jobs),
+        files=stage.files_written,
+        bytes_written=stage.bytes_written,
+        seconds=time.perf_counter() - clock.started,
+        output=plan.output,
+        timings=tuple(clock.timings),
+    )
 
-    def lap(stage: str, since: float) -> float:
-        now = time.perf_counter()
-        timings.append((stage, now - since))
-        if progress:
-            progress(stage)
-        return now
 
+def check(request: BuildRequest, reporter: Reporter) -> int:
+    """Every validation of a build, rendering included, without writing anything."""
+    plan = plan_build(request, reporter, _Clock(None))
+    return sum(1 for _ in render_all(plan))
+
+
+def plan_build(request: BuildRequest, reporter: Reporter, clock: _Clock) -> Plan:
     root = request.root
     config = load_config(root, request.overrides)
     output = request.output or root / "output"
     check_output_folder(output, root)
-    t = time.perf_counter()
 
     sources, errors = read_all(root / "content", root)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
     static_files, static_errors = collect_static(static_dirs, root)
     errors += static_errors
-    t = lap("read", t)
+    clock.lap("read")
 
     markups = convert_all(sources, config, request.jobs)
-    t = lap("markdown", t)
+    clock.lap("markdown")
 
-    sizes = {site_path: static_info(path) for site_path, path in static_files.items()}
-    site, model_errors = build_site(sources, markups, config, request.options, sizes, reporter)
+    infos = {site_path: static_info(path) for site_path, path in static_files.items()}
+    site, model_errors = build_site(sources, markups, config, request.options, infos, reporter)
     errors += model_errors
     if errors or site is None:
         raise BuildError(errors)
-    t = lap("model", t)
+    clock.lap("model")
 
     urls = Urls(config.permalinks, config.base_url)
     jobs = plan_site(site, config, urls)
-    static_outputs = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
+    static = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
     clashes = find_path_clashes(jobs)
+    planned = {j.path for j in jobs}
     clashes += [
-        SitegenError(
-            f"static{p}", None, "has the same output path as a generated page; rename the file"
-        )
-        for p in static_outputs
-        if p in {j.path for j in jobs}
+        SitegenError(f"static{p}", None, "has the same path as a generated page; rename the file")
+        for p in static
+        if p in planned
     ]
     if clashes:
         raise BuildError(clashes)
-    t = lap("plan", t)
+    check_body_links(site, urls, planned | set(static), {s.rel: s for s in sources}, reporter)
+    clock.lap("plan")
 
-    env = make_environment(
-        theme_dirs(root, config.theme), urls, file_hashes(theme_static_dirs(root, config.theme))
-    )
-    template_errors: list[SitegenError] = []
-    with Stage(output) as stage:
-        for job in jobs:
-            try:
-                html = render_template(env, job.template, job.context)
-            except SitegenError as exc:
-                if not any(str(e) == str(exc) for e in template_errors):
-                    template_errors.append(exc)
-                if len(template_errors) >= 20:
-                    break
-                continue
-            stage.write(job.path, html.encode("utf-8"))
-        if template_errors:
-            raise BuildError(template_errors)
-        t = lap("render", t)
-        for rel, path in sorted(static_outputs.items()):
-            stage.copy(rel, path)
-        stage.commit()
-        lap("write", t)
-    return BuildResult(
-        pages=len(jobs),
-        files=stage.files_written,
-        bytes_written=stage.bytes_written,
-        seconds=time.perf_counter() - started,
-        output=output,
-        timings=tuple(timings),
-    )
+    template_dirs = theme_dirs(root, config.theme)
+    env = make_environment(template_dirs, urls, file_hashes(theme_static_dirs(root, config.theme)))
+    return Plan(config, output, tuple(jobs), static, env)
+
+
+def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
+    """Rendered outputs in plan order; template errors are collected and raised together."""
+    errors: list[SitegenError] = []
+    seen: set[str] = set()
+    for job in plan.jobs:
+        try:
+            text = render_template(plan.env, job.template, job.context)
+        except SitegenError as exc:
+            if str(exc) not in seen:
+                seen.add(str(exc))
+                errors.append(exc)
+            if len(errors) >= MAX_TEMPLATE_ERRORS:
+                break
+            continue
+        if not errors:
+            yield job.path, text.encode("utf-8")
+    if errors:
+        raise BuildError(errors)
 
 
 def convert_all(sources: Sequence[SourceFile], config: SiteConfig, jobs: int) -> dict[str, Markup]:

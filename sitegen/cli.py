@@ -25,11 +25,20 @@ class Failed(click.ClickException):
         click.echo(self.message, err=True)
 
 
+def _errors_of(exc: SitegenError) -> tuple[SitegenError, ...]:
+    return exc.errors if isinstance(exc, BuildError) else (exc,)
+
+
+def _warning_line(warning: SitegenError) -> str:
+    where = f"{warning.path}:{warning.line}" if warning.line else warning.path
+    return f"{where}: warning: {warning.message}"
+
+
 def _fail(exc: SitegenError, reporter: Reporter | None = None) -> Failed:
-    errors = exc.errors if isinstance(exc, BuildError) else (exc,)
-    lines = [f"error: {e}" for e in errors]
+    errors = _errors_of(exc)
+    lines = [str(e) for e in errors]
     if reporter:
-        lines = [f"warning: {w}" for w in reporter.warnings] + lines
+        lines = [_warning_line(w) for w in reporter.warnings] + lines
     noun = "error" if len(errors) == 1 else "errors"
     lines.append(f"Build failed with {len(errors)} {noun}; the previous output was left untouched.")
     return Failed("\n".join(lines))
@@ -135,7 +144,7 @@ def build(
     except SitegenError as exc:
         raise _fail(exc, reporter) from None
     for warning in reporter.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(_warning_line(warning), err=True)
     if strict and reporter.warnings:
         raise Failed(
             f"--strict: {len(reporter.warnings)} warning(s) count as errors. (The output was written; fix the warnings.)"
@@ -185,6 +194,78 @@ def new(title: str, category: str, authors: tuple[str, ...], tags: str, source: 
     except SitegenError as exc:
         raise Failed(f"error: {exc}") from None
     click.echo(path)
+
+
+@main.command(name="check")
+@_common_build_options
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="github prints ::error annotations.",
+)
+def check_command(
+    source: Path,
+    output: Path | None,
+    drafts: bool,
+    future: bool,
+    base_url: str | None,
+    now: str | None,
+    strict: bool,
+    fmt: str,
+) -> None:
+    """Validate the site (content, links, templates) without writing anything."""
+    import json
+
+    from sitegen.build import BuildRequest, check
+    from sitegen.model.site import BuildOptions
+
+    reporter = Reporter()
+    overrides = {"base_url": base_url} if base_url else {}
+    request = BuildRequest(
+        root=source,
+        output=output,
+        overrides=overrides,
+        options=BuildOptions(drafts=drafts, future=future, now=_parse_now(now)),
+    )
+    errors: tuple[SitegenError, ...] = ()
+    pages = 0
+    try:
+        pages = check(request, reporter)
+    except SitegenError as exc:
+        errors = _errors_of(exc)
+    warnings = tuple(reporter.warnings)
+    if strict:
+        errors, warnings = errors + warnings, ()
+    if fmt == "json":
+
+        def entry(e: SitegenError, severity: str) -> dict[str, object]:
+            return {"path": e.path, "line": e.line, "message": e.message, "severity": severity}
+
+        report = {
+            "errors": [entry(e, "error") for e in errors],
+            "warnings": [entry(w, "warning") for w in warnings],
+            "pages": pages,
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    elif fmt == "github":
+        for severity, items in (("warning", warnings), ("error", errors)):
+            for e in items:
+                line = f",line={e.line}" if e.line else ""
+                message = e.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+                click.echo(f"::{severity} file={e.path}{line}::{message}")
+    else:
+        for w in warnings:
+            click.echo(_warning_line(w), err=True)
+        for e in errors:
+            click.echo(str(e), err=True)
+        if not errors:
+            click.echo(f"OK: {pages:,} pages checked, {len(warnings)} warning(s).")
+    if errors:
+        raise Failed(f"{len(errors)} error(s) found." if fmt == "text" else "")
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m sitegen`

@@ -169,7 +169,7 @@ def build_site(
             by_author[author.slug].append(article)
         by_month[(article.date.year, article.date.month)].append(article)
 
-    main_menu, footer_menu = _menus(config, categories, by_category, pages, errors)
+    main_menu, footer_menu = _menus(config, categories, by_category, pages, reporter, errors)
     if errors:
         return None, errors
     menu_order = {item.section: i for i, item in enumerate(main_menu) if item.section}
@@ -654,6 +654,7 @@ def _menus(
     categories: Mapping[str, Category],
     by_category: Mapping[str, list[Article]],
     pages: Sequence[Page],
+    reporter: Reporter,
     errors: list[SitegenError],
 ) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
     page_by_slug = {p.slug: p for p in pages}
@@ -687,6 +688,13 @@ def _menus(
 
     if config.menu.main:
         main = tuple(i for e in config.menu.main if (i := item(e, "main")))
+        in_menu = {i.section for i in main}
+        for slug in sorted(set(by_category) - in_menu):
+            reporter.warn(
+                "sitegen.toml",
+                None,
+                f'section {categories[slug].name!r} ({len(by_category[slug])} articles) is not in menu.main; add [[menu.main]] section = "{slug}"',
+            )
     else:
         ranked = sorted(by_category, key=lambda s: (-len(by_category[s]), s))
         main = tuple(MenuItem(categories[s].name, categories[s].url, s) for s in ranked)

@@ -27,7 +27,9 @@ SITEMAP_MAX_URLS = 50_000
 NEWS_SITEMAP_MAX = 1_000
 
 
-def feed_alternates(config: SiteConfig, scope: str, first_url: str, title: str) -> list[Alternate]:
+def feed_alternates(
+    config: SiteConfig, urls: Urls, scope: str, first_url: str, title: str
+) -> list[Alternate]:
     """<link rel="alternate"> entries for a page whose list (scope) has feeds."""
     if scope not in config.feeds.scopes:
         return []
@@ -35,7 +37,7 @@ def feed_alternates(config: SiteConfig, scope: str, first_url: str, title: str) 
         Alternate(
             FEED_FORMATS[name].media_type,
             f"{title} ({FEED_FORMATS[name].label})",
-            first_url + FEED_FORMATS[name].filename,
+            urls.absolute(first_url + FEED_FORMATS[name].filename),
         )
         for name in config.feeds.formats
     ]

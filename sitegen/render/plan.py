@@ -108,10 +108,10 @@ class _Planner:
         self.position = {
             a.source: i for articles in site.by_category.values() for i, a in enumerate(articles)
         }
-        self.site_feeds = feed_alternates(config, "site", urls.home(), config.title)
+        self.site_feeds = feed_alternates(config, urls, "site", urls.home(), config.title)
 
     def feeds(self, scope: str, first_url: str, title: str) -> list[Alternate]:
-        return [*self.site_feeds, *feed_alternates(self.config, scope, first_url, title)]
+        return [*self.site_feeds, *feed_alternates(self.config, self.urls, scope, first_url, title)]
 
     def base(self, meta: Meta, section: str = "") -> BaseContext:
         return BaseContext(
