@@ -268,6 +268,106 @@ def check_command(
         raise Failed(f"{len(errors)} error(s) found." if fmt == "text" else "")
 
 
+@main.command()
+@click.option(
+    "--source",
+    "-s",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Site root (holds content/ and sitegen.toml).",
+)
+@click.option(
+    "--port", "-p", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 makes the preview reachable from your network.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
+@click.option("--no-drafts", is_flag=True, help="Leave out articles marked draft: true.")
+@click.option(
+    "--future/--no-future",
+    default=True,
+    show_default=True,
+    help="Include articles dated after the build's now.",
+)
+@click.option(
+    "--now",
+    "now",
+    default=None,
+    envvar="SITEGEN_NOW",
+    help="The build's clock (ISO 8601 with zone); also SITEGEN_NOW.",
+)
+def serve(
+    source: Path,
+    port: int,
+    host: str,
+    open_browser: bool,
+    no_drafts: bool,
+    future: bool,
+    now: str | None,
+) -> None:
+    """Preview the site while you write: build it (drafts and future articles included) into
+    SOURCE/.preview, serve it, and rebuild and reload the browser whenever you save."""
+    from sitegen import devserver
+    from sitegen.model.site import BuildOptions
+
+    request = devserver.ServeRequest(
+        root=source,
+        host=host,
+        port=port,
+        options=BuildOptions(drafts=not no_drafts, future=future, now=_parse_now(now)),
+        open_browser=open_browser,
+    )
+    if not devserver.is_loopback(host):
+        click.echo(
+            f"warning: --host {host} makes the preview, drafts included, reachable from other "
+            "machines on your network; leave out --host to keep it on this machine.",
+            err=True,
+        )
+    shown: set[str] = set()
+
+    def on_build(report: devserver.BuildReport) -> None:
+        fresh = [w for w in report.warnings if str(w) not in shown]
+        shown.clear()
+        shown.update(str(w) for w in report.warnings)
+        for warning in fresh:
+            click.echo(_warning_line(warning), err=True)
+        first = report.changed[0] if report.changed else ""
+        more = f" and {len(report.changed) - 1} more" if len(report.changed) > 1 else ""
+        after = f" after changes to {first}{more}" if first else ""
+        if report.result is not None:
+            verb = "Rebuilt" if report.changed else "Built"
+            seconds = report.result.seconds
+            click.echo(f"{verb} {report.result.pages:,} pages in {seconds:.1f} s{after}")
+            return
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        if report.bug:
+            click.echo(report.bug, err=True)
+        count = len(report.errors)
+        click.echo(
+            f"{'Rebuild' if report.changed else 'Build'} failed with {count} "
+            f"error{'' if count == 1 else 's'}{after}; still serving, and the browser shows "
+            "the errors until a save fixes them.",
+            err=True,
+        )
+
+    def on_ready(url: str) -> None:
+        click.echo(f"Serving the preview at {url} (Ctrl-C stops it)")
+
+    try:
+        devserver.serve(request, on_build, on_ready)
+    except devserver.ServeError as exc:
+        raise Failed(f"error: {exc}") from None
+    except KeyboardInterrupt:
+        pass
+    click.echo("Stopped the preview server.")
+
+
 def run() -> None:  # pragma: no cover - console entry for `python -m sitegen`
     main(prog_name="sitegen")
 

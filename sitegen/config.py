@@ -182,8 +182,7 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
             raise ConfigError(
                 str(path), line, f"is not valid TOML: {exc}; check quotes and brackets"
             ) from None
-    for key, value in (overrides or {}).items():
-        data[key] = value
+    data = _merge(data, overrides or {})
     errors: list[SitegenError] = []
     config = _build(SiteConfig, data, "", _Where(str(path), text), errors)
     errors.extend(_check_values(config, _Where(str(path), text)))
@@ -191,6 +190,17 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
         raise BuildError(errors)
     assert isinstance(config, SiteConfig)
     return config
+
+
+def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Overrides change single keys; a table given as an override merges into the file's."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def config_digest(config: SiteConfig) -> str:
@@ -204,13 +214,45 @@ class _Where:
     text: str
 
     def line_of(self, dotted: str) -> int | None:
-        """Best-effort line of a key: tomllib keeps no positions, so look for `key =`."""
+        """Best-effort line of a key: tomllib keeps no positions, so find the key's table
+        (`[a.b]`, or the n-th `[[a.b]]` for `a.b[n]`) and then `key =` inside it."""
         if not self.text:
             return None
-        leaf = dotted.rsplit(".", 1)[-1].split("[")[0]
-        pattern = re.compile(rf"^\s*(\[+\s*)?[\w.\"]*\b{re.escape(leaf)}\b\s*(=|\]|\.)", re.M)
-        match = pattern.search(self.text)
-        return self.text.count("\n", 0, match.start()) + 1 if match else None
+        lines = self.text.split("\n")
+        match = re.match(r"^(.*?)(?:\[(\d+)\])?(?:\.([^.\[\]]+))?$", dotted)
+        table, index, leaf = (
+            (match.group(1), match.group(2), match.group(3)) if match else ("", None, None)
+        )
+        if index is None and leaf is None:
+            table, leaf = "", dotted
+        if index is None and "." in dotted and leaf is not None and not table.endswith("]"):
+            table = dotted.rsplit(".", 1)[0]
+        start, end = 0, len(lines)
+        if table:
+            headers = [
+                i
+                for i, line in enumerate(lines)
+                if re.match(rf"^[ \t]*\[\[?[ \t]*{re.escape(table)}[ \t]*\]\]?[ \t]*(#.*)?$", line)
+            ]
+            pick = int(index) if index is not None else 0
+            if pick >= len(headers):
+                return headers[0] + 1 if headers else None
+            start = headers[pick]
+            if leaf is None:
+                return start + 1
+            following = [
+                i for i, line in enumerate(lines) if i > start and re.match(r"^[ \t]*\[", line)
+            ]
+            end = following[0] if following else len(lines)
+            start += 1
+        else:
+            following = [i for i, line in enumerate(lines) if re.match(r"^[ \t]*\[", line)]
+            end = following[0] if following else len(lines)
+        key = re.compile(rf"^[ \t]*[\"']?{re.escape(leaf or '')}[\"']?[ \t]*=")
+        for i in range(start, end):
+            if key.match(lines[i]):
+                return i + 1
+        return start + 1 if table else None
 
 
 def _build(cls: type, data: Any, prefix: str, where: _Where, errors: list[SitegenError]) -> Any:
@@ -338,11 +380,11 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
             targets = [t for t in (entry.section, entry.page, entry.url) if t]
             if len(targets) != 1:
                 err(
-                    f"menu.{menu_name}",
+                    f"menu.{menu_name}[{i}]",
                     f"`menu.{menu_name}[{i}]` needs exactly one of section, page or url",
                 )
             elif entry.url and entry.url.lower().startswith(("javascript:", "data:", "vbscript:")):
-                err(f"menu.{menu_name}", f"`menu.{menu_name}[{i}].url` may not be a script URL")
+                err(f"menu.{menu_name}[{i}].url", f"`menu.{menu_name}[{i}].url` may not be a script URL")
     return errors
 
 

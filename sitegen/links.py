@@ -58,7 +58,7 @@ def _problem(url: str, urls: Urls, outputs: Collection[str], ids: set[str]) -> s
 
 
 def _line(source: SourceFile, url: str) -> int:
-    for needle in (f"({url}", url, url.split("#")[0] or url):
+    for needle in (f"]({url}", f'="{url}"', url, url.split("#")[0] or url):
         index = source.body.find(needle)
         if index >= 0:
             return source.body_line + source.body.count("\n", 0, index)

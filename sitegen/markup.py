@@ -85,7 +85,7 @@ class _LinkProcessor(Treeprocessor):
                 el.set("decoding", "async")
         paragraphs = 0
         for index, child in enumerate(list(root)):
-            if child.tag == "p":
+            if child.tag == "p" and not _is_raw_html_block(child):
                 paragraphs += 1
                 if paragraphs == c.inline_after:
                     if index + 1 < len(root):
@@ -109,8 +109,17 @@ class _LinkProcessor(Treeprocessor):
         return REF_PREFIX + target + (f"#{fragment}" if fragment else "")
 
 
+_STASH = re.compile("^\x02wzxhzdk:\\d+\x03$")
+
+
+def _is_raw_html_block(p: Element) -> bool:
+    """Python-Markdown parks raw HTML blocks (embeds) in a `p` holding only a placeholder."""
+    return len(p) == 0 and bool(_STASH.match((p.text or "").strip()))
+
+
 def _scheme(url: str) -> str:
-    cleaned = re.sub(r"[\x00-\x20]", "", url)
+    # Browsers decode character references in attributes, so `javascript&#58;` is a script URL.
+    cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(url))
     try:
         return urlsplit(cleaned).scheme.lower()
     except ValueError:
@@ -199,6 +208,7 @@ def _flatten_toc(tokens: list[dict[str, object]]) -> list[tuple[int, str, str]]:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.S)
 _FIRST_P = re.compile(r"(?:^|\n)<p>(.*?)</p>", re.S)
 
 
@@ -210,4 +220,5 @@ def _first_paragraph(fragment: str) -> str:
     match = _FIRST_P.search(fragment)
     if not match:
         return ""
-    return " ".join(html.unescape(_TAG.sub("", match.group(1))).split())
+    text = _FOOTNOTE_REF.sub("", match.group(1))
+    return " ".join(html.unescape(_TAG.sub("", text)).split())

@@ -96,6 +96,7 @@ def build_site(
             authors[author.slug] = author
     pages = [p for s in by_kind["page"] if (p := _page(s, markups[s.rel], config, u, errors))]
 
+    broken_authors = {s.rel for s in by_kind["author"]} - {f"authors/{a}.md" for a in authors}
     categories: dict[str, Category] = {}
     tags: dict[str, Tag] = {}
     drafts_left_out: set[str] = set()
@@ -107,6 +108,7 @@ def build_site(
             config,
             u,
             authors,
+            broken_authors,
             categories,
             tags,
             image_sizes,
@@ -387,6 +389,7 @@ def _article(
     config: SiteConfig,
     u: Urls,
     authors: Mapping[str, Author],
+    broken_authors: set[str],
     categories: dict[str, Category],
     tags: dict[str, Tag],
     image_sizes: Mapping[str, StaticInfo],
@@ -408,6 +411,8 @@ def _article(
     for slug in author_slugs:
         if slug in authors:
             byline.append(authors[slug])
+        elif f"authors/{slug}.md" in broken_authors:
+            f.ok = False  # the profile exists but has errors of its own, reported there
         else:
             f.error(
                 "author",
@@ -643,7 +648,10 @@ def _replace(item: Any, **changes: Any) -> Any:
 
 
 def _line_of_text(source: SourceFile, needle: str) -> int:
-    index = source.body.find(needle)
+    """Line of a link target: as a Markdown link `](target` first, else anywhere."""
+    index = source.body.find(f"]({needle}")
+    if index < 0:
+        index = source.body.find(needle)
     if index < 0:
         return source.body_line
     return source.body_line + source.body.count("\n", 0, index)
