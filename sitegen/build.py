@@ -1,25 +1,35 @@
 """The pipeline, top to bottom: load -> model -> plan -> render -> write. The only module that
-calls the stages in turn; `sitegen check` runs the same stages and skips the write."""
+calls the stages in turn; `sitegen check` runs the same stages and skips the write.
+
+With a cache (state.py), each stage reuses what is still valid: unchanged sources are not
+parsed, unchanged Markdown not converted, unchanged related lists not recomputed, and a page
+whose fingerprint did not change is not rendered but carried over from the previous output."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from sitegen import __version__
 from sitegen.assets import collect_static, static_info
-from sitegen.config import SiteConfig, load_config
-from sitegen.errors import BuildError, Reporter, SitegenError
+from sitegen.config import CONFIG_NAME, RelatedConfig, SiteConfig, config_digest, load_config
+from sitegen.errors import BuildError, ContentError, Reporter, SitegenError
 from sitegen.links import check_body_links
 from sitegen.markup import Converter, Markup
+from sitegen.model.entities import Article, Site
+from sitegen.model.related import related_articles
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
+from sitegen.render.digests import global_digest
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import find_path_clashes, plan_site
 from sitegen.render.templates import (
@@ -29,12 +39,14 @@ from sitegen.render.templates import (
     theme_dirs,
     theme_static_dirs,
 )
-from sitegen.sources import SourceFile, read_all
+from sitegen.sources import find_sources, read_source
+from sitegen.state import BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
 
 PARALLEL_THRESHOLD = 300
-"""Below this many sources, starting worker processes costs more than it saves."""
+"""Below this many Markdown conversions, starting worker processes costs more than it saves."""
 MAX_TEMPLATE_ERRORS = 20
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -45,11 +57,16 @@ class BuildRequest:
     options: BuildOptions = field(default_factory=BuildOptions)
     jobs: int = 0
     """Worker processes for Markdown; 0 means one per core."""
+    cache_dir: Path | None = None
+    """Where the build cache lives; None builds without one."""
+    clean: bool = False
+    """Ignore the cache (it is still refreshed for the next build)."""
 
 
 @dataclass(frozen=True)
 class BuildResult:
     pages: int
+    unchanged: int
     files: int
     bytes_written: int
     seconds: float
@@ -63,14 +80,19 @@ class Plan:
 
     config: SiteConfig
     output: Path
+    site: Site
     jobs: tuple[RenderJob, ...]
     static: dict[str, Path]
     """Output path -> source file for static files."""
     env: jinja2.Environment
+    global_digest: str
+    sources: dict[str, CachedSource]
+    changed_sources: dict[str, CachedSource]
+    related: tuple[str, Mapping[str, tuple[str, ...]]] | None
 
 
 class _Clock:
-    def __init__(self, progress: Callable[[str], None] | None) -> None:
+    def __init__(self, progress: Progress | None) -> None:
         self.started = self.last = time.perf_counter()
         self.timings: list[tuple[str, float]] = []
         self.progress = progress
@@ -79,25 +101,82 @@ class _Clock:
         now = time.perf_counter()
         self.timings.append((stage, now - self.last))
         self.last = now
+
+    def tick(self, stage: str, done: int, total: int) -> None:
         if self.progress:
-            self.progress(stage)
+            self.progress(stage, done, total)
 
 
 def build(
-    request: BuildRequest, reporter: Reporter, progress: Callable[[str], None] | None = None
+    request: BuildRequest, reporter: Reporter, progress: Progress | None = None
 ) -> BuildResult:
     clock = _Clock(progress)
-    plan = plan_build(request, reporter, clock)
+    state = BuildState(request.cache_dir) if request.cache_dir else None
+    snapshot = state.load() if state and not request.clean else empty_snapshot()
+    config = load_config(request.root, request.overrides)
+    output = request.output or request.root / "output"
+    check_output_folder(output, request.root)
+    now = request.options.now or datetime.now(config.tz)
+    stamp = _input_stamp(request, config, output)
+    clock.lap("scan")
+    if _nothing_changed(snapshot, stamp, now, output):
+        count = len(snapshot.outputs)
+        return BuildResult(
+            count, count, 0, 0, time.perf_counter() - clock.started, output, tuple(clock.timings)
+        )
+
+    options = replace(request.options, now=now)
+    plan = plan_build(replace(request, options=options), reporter, clock, snapshot, state, config)
+    previous = snapshot.outputs if output.is_dir() else {}
+    fingerprints: dict[str, str] = {}
+    unchanged = 0
     with Stage(plan.output) as stage:
-        for path, data in render_all(plan):
-            stage.write(path, data)
+        total = len(plan.jobs)
+        errors: list[SitegenError] = []
+        for done, job in enumerate(plan.jobs, start=1):
+            fingerprint = job.fingerprint(plan.global_digest)
+            fingerprints[job.path] = fingerprint
+            old = output / job.path
+            if previous.get(job.path) == fingerprint and old.is_file():
+                stage.link_or_copy(job.path, old)
+                unchanged += 1
+            else:
+                try:
+                    data = render_template(plan.env, job.template, job.context).encode("utf-8")
+                except SitegenError as exc:
+                    if str(exc) not in {str(e) for e in errors}:
+                        errors.append(exc)
+                    if len(errors) >= MAX_TEMPLATE_ERRORS:
+                        break
+                    continue
+                if not errors:
+                    stage.write_unless_same(job.path, data, old)
+            if done % 200 == 0:
+                clock.tick("render", done, total)
+        if errors:
+            raise BuildError(errors)
         clock.lap("render")
         for rel, source in sorted(plan.static.items()):
-            stage.copy(rel, source)
+            stat = source.stat()
+            fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
+            fingerprints[rel] = fingerprint
+            old = output / rel
+            if previous.get(rel) == fingerprint and old.is_file():
+                stage.link_or_copy(rel, old)
+            else:
+                stage.copy(rel, source)
         stage.commit()
         clock.lap("write")
+    if state is not None:
+        meta = {
+            "stamp": stamp,
+            "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
+        }
+        state.save(meta, plan.changed_sources, plan.sources, fingerprints, plan.related)
+        clock.lap("cache")
     return BuildResult(
         pages=len(plan.jobs),
+        unchanged=unchanged,
         files=stage.files_written,
         bytes_written=stage.bytes_written,
         seconds=time.perf_counter() - clock.started,
@@ -108,34 +187,52 @@ def build(
 
 def check(request: BuildRequest, reporter: Reporter) -> int:
     """Every validation of a build, rendering included, without writing anything."""
-    plan = plan_build(request, reporter, _Clock(None))
+    config = load_config(request.root, request.overrides)
+    check_output_folder(request.output or request.root / "output", request.root)
+    plan = plan_build(request, reporter, _Clock(None), empty_snapshot(), None, config)
     return sum(1 for _ in render_all(plan))
 
 
-def plan_build(request: BuildRequest, reporter: Reporter, clock: _Clock) -> Plan:
+def plan_build(
+    request: BuildRequest,
+    reporter: Reporter,
+    clock: _Clock,
+    snapshot: Snapshot,
+    state: BuildState | None,
+    config: SiteConfig,
+) -> Plan:
     root = request.root
-    config = load_config(root, request.overrides)
     output = request.output or root / "output"
-    check_output_folder(output, root)
-
-    sources, errors = read_all(root / "content", root)
+    sources, errors = read_sources(root, snapshot)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
     static_files, static_errors = collect_static(static_dirs, root)
     errors += static_errors
     clock.lap("read")
 
-    markups = convert_all(sources, config, request.jobs)
+    settings = (config.raw_html, config.embed_hosts, config.related.inline_after)
+    markup_key = hashlib.sha256(repr((__version__, settings)).encode()).hexdigest()[:16]
+    sources = convert_all(sources, settings, markup_key, request.jobs)
+    changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) != c}
     clock.lap("markdown")
 
     infos = {site_path: static_info(path) for site_path, path in static_files.items()}
-    site, model_errors = build_site(sources, markups, config, request.options, infos, reporter)
+    relate = _CachedRelated(state if not request.clean else None)
+    site, model_errors = build_site(
+        [c.source for c in sources.values()],
+        {rel: c.markup for rel, c in sources.items() if c.markup is not None},
+        config,
+        request.options,
+        infos,
+        reporter,
+        relate,
+    )
     errors += model_errors
     if errors or site is None:
         raise BuildError(errors)
     clock.lap("model")
 
     urls = Urls(config.permalinks, config.base_url)
-    jobs = plan_site(site, config, urls)
+    jobs, info = plan_site(site, config, urls)
     static = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}
@@ -146,12 +243,25 @@ def plan_build(request: BuildRequest, reporter: Reporter, clock: _Clock) -> Plan
     ]
     if clashes:
         raise BuildError(clashes)
-    check_body_links(site, urls, planned | set(static), {s.rel: s for s in sources}, reporter)
-    clock.lap("plan")
+    check_body_links(
+        site,
+        urls,
+        planned | set(static),
+        {c.source.rel: c.source for c in sources.values()},
+        reporter,
+    )
 
     template_dirs = theme_dirs(root, config.theme)
-    env = make_environment(template_dirs, urls, file_hashes(theme_static_dirs(root, config.theme)))
-    return Plan(config, output, tuple(jobs), static, env)
+    assets = file_hashes(theme_static_dirs(root, config.theme))
+    env = make_environment(template_dirs, urls, assets)
+    digest = global_digest(
+        __version__, config_digest(config), _tree_digest(template_dirs), sorted(assets.items()),
+        info, site.build_time.year,
+    )  # fmt: skip
+    clock.lap("plan")
+    return Plan(
+        config, output, site, tuple(jobs), static, env, digest, sources, changed, relate.saved
+    )
 
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
@@ -174,20 +284,79 @@ def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
         raise BuildError(errors)
 
 
-def convert_all(sources: Sequence[SourceFile], config: SiteConfig, jobs: int) -> dict[str, Markup]:
-    """Markdown for every source, across worker processes when the site is large enough."""
-    settings = (config.raw_html, config.embed_hosts, config.related.inline_after)
-    work = [(s.rel, s.body) for s in sources]
+def read_sources(
+    root: Path, snapshot: Snapshot
+) -> tuple[dict[str, CachedSource], list[SitegenError]]:
+    """Every content file, reusing the cached parse when size and time (or else the bytes) match."""
+    content_dir = root / "content"
+    found: dict[str, CachedSource] = {}
+    errors: list[SitegenError] = []
+    for rel, path in find_sources(content_dir):
+        display = _display(path, root)
+        try:
+            stat = path.stat()
+            cached = snapshot.sources.get(rel)
+            if (
+                cached is not None
+                and cached.source.display == display
+                and cached.trusted(stat.st_size, stat.st_mtime_ns)
+            ):
+                found[rel] = cached
+                continue
+            scanned = time.time_ns()
+            source = read_source(content_dir, rel, display)
+            if (
+                cached is not None
+                and cached.digest == source.digest
+                and cached.source.display == display
+            ):
+                found[rel] = replace(
+                    cached, size=stat.st_size, mtime_ns=stat.st_mtime_ns, scanned_ns=scanned
+                )
+            else:
+                found[rel] = CachedSource(
+                    stat.st_size, stat.st_mtime_ns, scanned, source.digest, source, "", None
+                )
+        except ContentError as exc:
+            errors.append(exc)
+        except OSError as exc:
+            errors.append(ContentError(display, None, f"cannot be read: {exc.strerror}"))
+    return found, errors
+
+
+def convert_all(
+    sources: dict[str, CachedSource], settings: tuple[Any, ...], key: str, jobs: int
+) -> dict[str, CachedSource]:
+    """Markdown for every source whose cached HTML is missing or was made with other settings;
+    across worker processes when there is enough of it."""
+    todo = [
+        (rel, c.source.body)
+        for rel, c in sources.items()
+        if c.markup is None or c.markup_key != key
+    ]
+    if not todo:
+        return sources
     workers = jobs or os.cpu_count() or 1
-    if workers == 1 or len(work) < PARALLEL_THRESHOLD:
+    if workers == 1 or len(todo) < PARALLEL_THRESHOLD:
         converter = Converter(*settings)
-        return {rel: converter.convert(body, rel) for rel, body in work}
-    chunk = max(1, len(work) // (workers * 8))
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=settings
-    ) as pool:
-        results = pool.map(_convert_in_worker, work, chunksize=chunk)
-        return {rel: markup for (rel, _), markup in zip(work, results, strict=True)}
+        results: Iterator[Markup] = (converter.convert(body, rel) for rel, body in todo)
+        done = dict(zip((rel for rel, _ in todo), results, strict=True))
+    else:
+        chunk = max(1, len(todo) // (workers * 8))
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=settings
+        ) as pool:
+            done = dict(
+                zip(
+                    (rel for rel, _ in todo),
+                    pool.map(_convert_in_worker, todo, chunksize=chunk),
+                    strict=True,
+                )
+            )
+    return {
+        rel: replace(c, markup_key=key, markup=done[rel]) if rel in done else c
+        for rel, c in sources.items()
+    }
 
 
 _worker: dict[str, Converter] = {}
@@ -201,3 +370,110 @@ def _init_worker(raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int)
 def _convert_in_worker(item: tuple[str, str]) -> Markup:
     rel, body = item
     return _worker["converter"].convert(body, rel)
+
+
+class _CachedRelated:
+    """related_articles, reused from the cache while nothing it reads has changed."""
+
+    def __init__(self, state: BuildState | None) -> None:
+        self.state = state
+        self.saved: tuple[str, Mapping[str, tuple[str, ...]]] | None = None
+
+    def __call__(
+        self, articles: Sequence[Article], config: RelatedConfig
+    ) -> Mapping[str, tuple[Article, ...]]:
+        keys = [
+            (
+                a.source,
+                a.date.isoformat(),
+                [t.slug for t in a.tags],
+                [p.slug for p in a.authors],
+                a.category.slug,
+            )
+            for a in articles
+        ]
+        signature = hashlib.sha256(repr((config, keys)).encode()).hexdigest()
+        cached = self.state.related(signature) if self.state else None
+        by_source = {a.source: a for a in articles}
+        if cached is not None and set(cached) == set(by_source):
+            return {s: tuple(by_source[r] for r in related) for s, related in cached.items()}
+        result = related_articles(articles, config)
+        self.saved = (
+            signature,
+            {s: tuple(a.source for a in related) for s, related in result.items()},
+        )
+        return result
+
+
+def _tree_digest(folders: Sequence[Path]) -> str:
+    """Content hash of every template: any template change re-renders every page."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _input_stamp(request: BuildRequest, config: SiteConfig, output: Path) -> str:
+    """Sizes and times of every input file plus the request: equal stamps mean equal inputs."""
+    digest = hashlib.sha256(repr((__version__, config, request.overrides, request.options.drafts,
+                                  request.options.future, str(output.resolve()))).encode())  # fmt: skip
+    root = request.root
+    config_file = root / CONFIG_NAME
+    folders = [
+        root / "content",
+        root / "static",
+        *theme_dirs(root, config.theme),
+        *theme_static_dirs(root, config.theme),
+    ]
+    for item in [config_file, *folders]:
+        if item.is_file():
+            stat = item.stat()
+            digest.update(f"{item}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        elif item.is_dir():
+            for dirpath, dirnames, filenames in os.walk(item):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    stat = os.stat(os.path.join(dirpath, name))
+                    if time.time_ns() - stat.st_mtime_ns < 2_000_000_000:
+                        return (
+                            "racy"  # a file this fresh may change again within its timestamp tick
+                        )
+                    digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _nothing_changed(snapshot: Snapshot, stamp: str, now: datetime, output: Path) -> bool:
+    if stamp == "racy" or snapshot.meta.get("stamp") != stamp or not output.is_dir():
+        return False
+    until = snapshot.meta.get("valid_until")
+    return bool(until) and now < datetime.fromisoformat(str(until))
+
+
+def _valid_until(site: Site, config: SiteConfig, now: datetime) -> datetime:
+    """When the clock alone changes the output: an embargo lifts, a story leaves the news
+    sitemap, or the year in the footer turns."""
+    local = now.astimezone(config.tz)
+    moments = [datetime(local.year + 1, 1, 1, tzinfo=config.tz)]
+    if site.next_release is not None:
+        moments.append(site.next_release)
+    window = timedelta(hours=config.sitemap.news_hours)
+    for article in site.articles:
+        if article.date > now:
+            moments.append(article.date)
+        elif article.date + window > now:
+            moments.append(article.date + window)
+        else:
+            break  # newest first: everything older is past both thresholds
+    return min(moments)
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -110,6 +110,10 @@ def main() -> None:
     default=0,
     help="Worker processes (0: one per core).",
 )
+@click.option("--clean", is_flag=True, help="Ignore the build cache and rebuild everything.")
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the cache (.sitegen-cache/)."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")
@@ -121,6 +125,8 @@ def build(
     base_url: str | None,
     now: str | None,
     jobs: int,
+    clean: bool,
+    no_cache: bool,
     strict: bool,
     quiet: bool,
     verbose: bool,
@@ -138,11 +144,17 @@ def build(
         overrides=overrides,
         jobs=jobs,
         options=BuildOptions(drafts=drafts, future=future, now=_parse_now(now)),
+        cache_dir=None if no_cache else source / ".sitegen-cache",
+        clean=clean,
     )
+    progress = _ProgressBar() if sys.stderr.isatty() and not quiet else None
     try:
-        result = run_build(request, reporter)
+        result = run_build(request, reporter, progress)
     except SitegenError as exc:
         raise _fail(exc, reporter) from None
+    finally:
+        if progress:
+            progress.close()
     for warning in reporter.warnings:
         click.echo(_warning_line(warning), err=True)
     if strict and reporter.warnings:
@@ -155,8 +167,29 @@ def build(
     if not quiet:
         mb = result.bytes_written / 1_000_000
         click.echo(
-            f"Built {result.pages:,} pages in {result.seconds:.1f} s · {mb:.1f} MB written to {result.output}"
+            f"Built {result.pages:,} pages in {result.seconds:.1f} s ({result.unchanged:,} unchanged) · {mb:.1f} MB written to {result.output}"
         )
+
+
+class _ProgressBar:
+    """A one-line bar on a terminal's stderr; CI logs (not a TTY) get nothing but the summary."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        click.echo(
+            f"\r{stage:<8} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}",
+            err=True,
+            nl=False,
+        )
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
 @main.command()
@@ -341,8 +374,9 @@ def serve(
         after = f" after changes to {first}{more}" if first else ""
         if report.result is not None:
             verb = "Rebuilt" if report.changed else "Built"
-            seconds = report.result.seconds
-            click.echo(f"{verb} {report.result.pages:,} pages in {seconds:.1f} s{after}")
+            result = report.result
+            reused = f" ({result.unchanged:,} unchanged)" if result.unchanged else ""
+            click.echo(f"{verb} {result.pages:,} pages{reused} in {result.seconds:.1f} s{after}")
             return
         for error in report.errors:
             click.echo(str(error), err=True)

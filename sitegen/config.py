@@ -384,7 +384,10 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
                     f"`menu.{menu_name}[{i}]` needs exactly one of section, page or url",
                 )
             elif entry.url and entry.url.lower().startswith(("javascript:", "data:", "vbscript:")):
-                err(f"menu.{menu_name}[{i}].url", f"`menu.{menu_name}[{i}].url` may not be a script URL")
+                err(
+                    f"menu.{menu_name}[{i}].url",
+                    f"`menu.{menu_name}[{i}].url` may not be a script URL",
+                )
     return errors
 
 

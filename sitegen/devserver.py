@@ -42,6 +42,8 @@ from sitegen.model.site import BuildOptions
 
 PREVIEW_FOLDER = ".preview"
 """Where previews are built, inside the site; never output/, so drafts never leak there."""
+PREVIEW_CACHE = ".sitegen-cache/preview"
+"""The preview's own build cache, so previews and `sitegen build` do not invalidate each other."""
 DEBOUNCE_SECONDS = 0.3
 """How long the sources must stay unchanged before a rebuild starts."""
 POLL_SECONDS = 0.1
@@ -227,6 +229,7 @@ class _Preview:
             output=self.folder,
             overrides=self._overrides,
             options=request.options,
+            cache_dir=request.root / PREVIEW_CACHE,
         )
         self._on_build = on_build
         self._lock = threading.Lock()
@@ -366,7 +369,12 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
             # Changes made while this builds are found by the next scan (files is from before).
             batch, pending = sorted(pending), set()
             was_ok = self._preview.failure is None
-            report = self._preview.rebuild(tuple(self._preview.display(p) for p in batch))
+            try:
+                report = self._preview.rebuild(tuple(self._preview.display(p) for p in batch))
+            except KeyboardInterrupt:
+                # Ctrl-C in a terminal also reaches the Markdown worker processes, and the pool
+                # hands their KeyboardInterrupt to this thread; the server is stopping anyway.
+                return
             if self._stopping.is_set() or self._loop is None:
                 return
             self._loop.add_callback(

@@ -16,6 +16,8 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from sitegen.errors import ContentError
+
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
 SPLIT_MARK = "<!--sitegen:inline-related-->"
@@ -175,7 +177,15 @@ class Converter:
         c.source_rel = source_rel
         c.refs, c.images, c.unsafe = [], [], []
         self.md.reset()
-        body = self.md.convert(text)
+        try:
+            body = self.md.convert(text)
+        except RecursionError:
+            self.md.reset()
+            raise ContentError(
+                f"content/{source_rel}",
+                None,
+                "nests lists or quotes too deeply to convert; flatten the nesting",
+            ) from None
         toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
         head, mark, tail = body.partition(SPLIT_MARK)
         if self.raw_html == "sanitize" and "<" in text:

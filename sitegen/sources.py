@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,24 +76,39 @@ def read_source(content_dir: Path, rel: str, display: str) -> SourceFile:
     """Read and split one file; raises ContentError with the line of the problem."""
     path = content_dir / rel
     kind = KIND_FOLDERS[rel.split("/", 1)[0]]
-    real = path.resolve()
+    try:
+        real = path.resolve()
+    except RuntimeError:  # Python < 3.13 reports a link loop this way
+        raise ContentError(
+            display, None, "is a link that leads back to itself; replace it with the file"
+        ) from None
     if not real.is_relative_to(content_dir.resolve()):
         raise ContentError(
             display,
             None,
             "is a link to a file outside the content folder; copy the file in instead",
         )
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        # A pipe or device would block or never end; never open one.
+        raise ContentError(display, None, "is not a regular file; remove it from content/")
+    if info.st_size > MAX_SOURCE_BYTES:
+        raise _too_big(display, info.st_size)
     raw = path.read_bytes()
     return parse_source(rel, display, kind, raw)
+
+
+def _too_big(display: str, size: int) -> ContentError:
+    mib = size / 1024 / 1024
+    return ContentError(
+        display, None, f"is {mib:.1f} MiB; content files are limited to 5 MiB, split it up"
+    )
 
 
 def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
     digest = hashlib.sha256(raw).hexdigest()
     if len(raw) > MAX_SOURCE_BYTES:
-        mib = len(raw) / 1024 / 1024
-        raise ContentError(
-            display, None, f"is {mib:.1f} MiB; content files are limited to 5 MiB, split it up"
-        )
+        raise _too_big(display, len(raw))
     if b"\x00" in raw:
         raise ContentError(
             display, None, "is a binary file, not Markdown text; remove it or rename it"
@@ -105,6 +121,10 @@ def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ContentError(display, 1, "is empty; add front matter between --- lines and a body")
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise ContentError(display, line, _control_message(control.group(), "this line"))
     meta, body, body_line, key_lines = _split(text, display)
     return SourceFile(rel, display, kind, meta, body, body_line, digest, key_lines)
 
@@ -136,15 +156,52 @@ def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str,
             f"front matter is not valid YAML ({problem}); check quotes, colons and indentation",
         ) from None
     if not isinstance(meta, dict):
-        kind = type(meta).__name__
-        raise ContentError(display, 2, f"front matter must be key: value lines, not a {kind}")
+        what = _WHAT.get(type(meta).__name__, "a single value")
+        raise ContentError(
+            display,
+            2,
+            f"front matter must be key: value lines such as `title: ...`, not {what}",
+        )
     meta = {str(k): v for k, v in meta.items()}
     key_lines: dict[str, int] = {}
     for number in range(1, end):
         match = _KEY.match(lines[number])
         if match:
             key_lines.setdefault(match.group(1), number + 1)
+    for key, value in meta.items():
+        char = _find_control(key, value)
+        if char:
+            raise ContentError(display, key_lines.get(key, 2), _control_message(char, f"`{key}`"))
     return meta, body, end + 2, key_lines
+
+
+_WHAT = {"list": "a list (lines starting with -)", "str": "a line of plain text"}
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters that HTML and XML cannot carry (feeds with them do not parse)."""
+
+
+def _control_message(char: str, where: str) -> str:
+    return (
+        f"{where} contains the invisible control character U+{ord(char):04X}, "
+        "which web pages and feeds cannot carry; delete it"
+    )
+
+
+def _find_control(key: str, value: Any) -> str | None:
+    """The first control character in a front-matter value, however deeply nested (YAML
+    escapes such as "\\a" get past the check on the file's text)."""
+    stack: list[Any] = [key, value]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            match = _CONTROL.search(item)
+            if match:
+                return match.group()
+        elif isinstance(item, list | dict) and id(item) not in seen:
+            seen.add(id(item))  # YAML aliases can share or nest a value in itself
+            stack.extend([*item.keys(), *item.values()] if isinstance(item, dict) else item)
+    return None
 
 
 _KEY = re.compile(r"^([^\s#:][^:]*?)\s*:")

@@ -66,6 +66,16 @@ class Stage:
         self.bytes_written += target.stat().st_size
         self.files_written += 1
 
+    def write_unless_same(self, rel: str, data: bytes, old: Path) -> None:
+        """Write new bytes; bytes equal to the previous output's keep that file (and its time)."""
+        try:
+            if old.stat().st_size == len(data) and old.read_bytes() == data:
+                self.link_or_copy(rel, old)
+                return
+        except OSError:
+            pass
+        self.write(rel, data)
+
     def link_or_copy(self, rel: str, source: Path) -> None:
         """Reuse an unchanged file from the previous output without rewriting its bytes."""
         target = self.target(rel)

@@ -155,3 +155,5 @@ class Site:
     main_menu: tuple[MenuItem, ...]
     footer_menu: tuple[MenuItem, ...]
     build_time: datetime
+    next_release: datetime | None = None
+    """Publication time of the earliest scheduled (future-dated) article left out, if any."""

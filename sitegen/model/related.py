@@ -8,9 +8,10 @@ in date, so 50,000 articles cost about five times 10,000, never the square."""
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.config import RelatedConfig
@@ -28,9 +29,9 @@ DATE_SCALE_DAYS = 30.0
 
 @dataclass(frozen=True)
 class _Posting:
-    """Articles carrying one keyword, oldest first, with their timestamps for bisecting."""
+    """Articles carrying one keyword, oldest first, with their ranks for bisecting."""
 
-    stamps: list[float]
+    ranks: list[int]
     members: list[int]
 
 
@@ -41,17 +42,17 @@ def related_articles(
     count = max(config.count, config.inline_count)
     if count <= 0 or len(articles) < 2:
         return {a.source: () for a in articles}
+    # Rank = position in (date, path) order: "older" is simply a lower rank.
     order = sorted(range(len(articles)), key=lambda i: (articles[i].date, articles[i].source))
-    stamps = [articles[i].date.timestamp() for i in range(len(articles))]
-    tag_postings = _postings(
-        ((i, [t.slug for t in a.tags]) for i, a in enumerate(articles)), order, stamps
-    )
+    rank = [0] * len(articles)
+    for position, index in enumerate(order):
+        rank[index] = position
+    stamps = [a.date.timestamp() for a in articles]
+    tag_postings = _postings(((i, [t.slug for t in a.tags]) for i, a in enumerate(articles)), rank)
     author_postings = _postings(
-        ((i, [p.slug for p in a.authors]) for i, a in enumerate(articles)), order, stamps
+        ((i, [p.slug for p in a.authors]) for i, a in enumerate(articles)), rank
     )
-    category_postings = _postings(
-        ((i, [a.category.slug]) for i, a in enumerate(articles)), order, stamps
-    )
+    category_postings = _postings(((i, [a.category.slug]) for i, a in enumerate(articles)), rank)
     total = len(articles)
     too_common = config.max_tag_share * total
     idf = {
@@ -59,52 +60,53 @@ def related_articles(
         for tag, p in tag_postings.items()
         if len(p.members) <= too_common or len(p.members) < 3
     }
+    newer = config.include_newer
+    threshold = config.threshold
+    day_scale = 86400 * DATE_SCALE_DAYS
     result: dict[str, tuple[Article, ...]] = {}
     for i, article in enumerate(articles):
-        stamp = stamps[i]
+        mine = rank[i]
         scores: dict[int, float] = defaultdict(float)
         own_tags = [t.slug for t in article.tags if t.slug in idf]
         tag_norm = sum(idf[t] for t in own_tags) or 1.0
         for tag in own_tags:
             weight = WEIGHT_TAGS * idf[tag] / tag_norm
-            for j in _window(tag_postings[tag], stamp):
+            for j in _window(tag_postings[tag], mine, newer):
                 scores[j] += weight
+        author_weight = WEIGHT_AUTHOR / len(article.authors)
         for author in article.authors:
-            for j in _window(author_postings[author.slug], stamp):
-                scores[j] += WEIGHT_AUTHOR / len(article.authors)
-        for j in _window(category_postings[article.category.slug], stamp):
+            for j in _window(author_postings[author.slug], mine, newer):
+                scores[j] += author_weight
+        for j in _window(category_postings[article.category.slug], mine, newer):
             scores[j] += WEIGHT_CATEGORY
         scores.pop(i, None)
-        ranked: list[tuple[float, float, str, int]] = []
+        stamp = stamps[i]
+        ranked = []
         for j, score in scores.items():
-            if not config.include_newer and (stamps[j], articles[j].source) > (
-                stamp,
-                article.source,
-            ):
-                continue
-            days = abs(stamps[j] - stamp) / 86400
-            score += WEIGHT_DATE / (1 + days / DATE_SCALE_DAYS)
-            if score >= config.threshold:
-                # Highest score first; ties go to the newer article, then the path, so order is stable.
-                ranked.append((-round(score, 6), -stamps[j], articles[j].source, j))
-        ranked.sort()
-        result[article.source] = tuple(articles[j] for *_, j in ranked[:count])
+            score += WEIGHT_DATE / (1 + abs(stamps[j] - stamp) / day_scale)
+            if score >= threshold:
+                # Highest score first; ties go to the newer article, then the path.
+                ranked.append((-score, -stamps[j], articles[j].source, j))
+        best = heapq.nsmallest(count, ranked)
+        result[article.source] = tuple(articles[j] for *_, j in best)
     return result
 
 
-def _postings(keyed: object, order: list[int], stamps: list[float]) -> dict[str, _Posting]:
+def _postings(keyed: Iterable[tuple[int, list[str]]], rank: list[int]) -> dict[str, _Posting]:
     lists: dict[str, list[int]] = defaultdict(list)
-    rank = {index: position for position, index in enumerate(order)}
-    for i, keys in keyed:  # type: ignore[attr-defined]
+    for i, keys in keyed:
         for key in set(keys):
             lists[key].append(i)
     postings: dict[str, _Posting] = {}
     for key, members in lists.items():
         members.sort(key=rank.__getitem__)
-        postings[key] = _Posting([stamps[m] for m in members], members)
+        postings[key] = _Posting([rank[m] for m in members], members)
     return postings
 
 
-def _window(posting: _Posting, stamp: float) -> list[int]:
-    middle = bisect.bisect_left(posting.stamps, stamp)
-    return posting.members[max(0, middle - WINDOW) : middle + WINDOW]
+def _window(posting: _Posting, mine: int, newer: bool) -> list[int]:
+    """The postings nearest in date: only older ones unless newer articles are wanted."""
+    middle = bisect.bisect_left(posting.ranks, mine)
+    if not newer:
+        return posting.members[max(0, middle - WINDOW) : middle]
+    return posting.members[max(0, middle - WINDOW) : middle + WINDOW + 1]

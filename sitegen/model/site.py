@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sitegen.assets import MEDIA_TYPES, StaticInfo
-from sitegen.config import MenuEntry, SiteConfig
+from sitegen.config import MenuEntry, RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.markup import REF_PATTERN, Markup
 from sitegen.model.entities import (
@@ -65,6 +65,9 @@ AUTHOR_LINKS = (
 _SAFE_URL = re.compile(r"^(https?://[^\s<>\"]+|/[^\s<>\"]*)$")
 
 
+RelateFunction = Callable[[Sequence[Article], RelatedConfig], Mapping[str, tuple[Article, ...]]]
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
@@ -80,8 +83,10 @@ def build_site(
     options: BuildOptions,
     image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
+    relate: RelateFunction = related_articles,
 ) -> tuple[Site | None, list[SitegenError]]:
-    """The whole model, or the list of everything wrong with the content."""
+    """The whole model, or the list of everything wrong with the content. `relate` computes
+    related articles (the build passes a cached version of related_articles)."""
     errors: list[SitegenError] = []
     u = Urls(config.permalinks, config.base_url)
     now = options.now or datetime.now(config.tz)
@@ -100,6 +105,7 @@ def build_site(
     categories: dict[str, Category] = {}
     tags: dict[str, Tag] = {}
     drafts_left_out: set[str] = set()
+    next_release: datetime | None = None
     articles: list[Article] = []
     for source in by_kind["article"]:
         article = _article(
@@ -124,6 +130,8 @@ def build_site(
             articles.append(article)
         else:
             drafts_left_out.add(source.rel)
+            if not article.draft and (next_release is None or article.date < next_release):
+                next_release = article.date
 
     errors.extend(_duplicate_urls(articles, pages))
     url_of = {a.source: a.url for a in articles} | {p.source: p.url for p in pages}
@@ -193,10 +201,11 @@ def build_site(
         by_category={k: tuple(v) for k, v in by_category.items()},
         by_tag={k: tuple(v) for k, v in by_tag.items()},
         by_author={k: tuple(v) for k, v in by_author.items()},
-        related=related_articles(articles, config.related),
+        related=relate(articles, config.related),
         main_menu=main_menu,
         footer_menu=footer_menu,
         build_time=now,
+        next_release=next_release,
     )
     return site, []
 

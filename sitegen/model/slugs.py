@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_ASCII_WORDS = re.compile(r"[a-z0-9]+")
 
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
                           "ł": "l", "Ł": "l", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d", "ı": "i",
@@ -11,11 +14,7 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "
 
 def _latin(ch: str) -> bool:
     """Scripts whose combining marks are accents, dropped from slugs: Latin, Greek, Cyrillic."""
-    return (
-        ch.isascii()
-        or "\u00c0" <= ch <= "\u052f"
-        or "\u1e00" <= ch <= "\u1fff"
-    )
+    return ch.isascii() or "\u00c0" <= ch <= "\u052f" or "\u1e00" <= ch <= "\u1fff"
 
 
 def _is_mark(ch: str) -> bool:
@@ -25,6 +24,9 @@ def _is_mark(ch: str) -> bool:
 def slugify(text: str, max_length: int = 80) -> str:
     """`São Paulo café, 2025!` -> `sao-paulo-cafe-2025`; other scripts keep their letters and
     marks (`Москва` -> `москва`, `हिन्दी` -> `हिन्दी`)."""
+    if text.isascii():
+        slug = "-".join(_ASCII_WORDS.findall(text.replace("&", " ").lower()))
+        return _cut(slug, max_length)
     decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
     kept: list[str] = []
     base_is_latin = True
@@ -38,12 +40,17 @@ def slugify(text: str, max_length: int = 80) -> str:
         kept.append(ch if ch.isalnum() else "-")
     slug = unicodedata.normalize("NFC", "".join(kept)).lower()
     slug = "-".join(part for part in slug.split("-") if part)
-    if len(slug) > max_length:
-        cut = slug[:max_length]
-        if slug[max_length] != "-":
-            cut = cut.rsplit("-", 1)[0] if "-" in cut else cut
-        slug = cut.strip("-")
-    return slug
+    return _cut(slug, max_length)
+
+
+def _cut(slug: str, max_length: int) -> str:
+    """At most max_length characters, cut at a hyphen so no word is broken."""
+    if len(slug) <= max_length:
+        return slug
+    cut = slug[:max_length]
+    if slug[max_length] != "-":
+        cut = cut.rsplit("-", 1)[0] if "-" in cut else cut
+    return cut.strip("-")
 
 
 def is_valid_slug(slug: str) -> bool:

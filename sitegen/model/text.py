@@ -16,3 +16,7 @@ def derive_summary(first_paragraph: str, length: int) -> str:
 
 def reading_minutes(word_count: int, words_per_minute: int) -> int:
     return max(1, math.ceil(word_count / words_per_minute))
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")  # fmt: skip

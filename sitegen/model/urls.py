@@ -51,10 +51,18 @@ class Urls:
 
     def absolute(self, url: str) -> str:
         """`/news/x/` -> `https://host/news/x/`, percent-encoding non-ASCII slugs."""
+        if url.startswith("/") and not url.startswith("//"):
+            if url.isascii() and " " not in url and '"' not in url:
+                return self.origin + url
+            return self.origin + quote(url, safe="/#?=&%:@~+")
         if urlsplit(url).scheme:
             return url
+        return self.origin + quote(url, safe="/#?=&%:@~+")
+
+    @property
+    def origin(self) -> str:
         parts = urlsplit(self.base_url)
-        return f"{parts.scheme}://{parts.netloc}" + quote(url, safe="/#?=&%:@~+")
+        return f"{parts.scheme}://{parts.netloc}"
 
     def output_path(self, url: str) -> str:
         """`/news/politics/x/` -> `politics/x/index.html`; `/404.html` stays a file."""

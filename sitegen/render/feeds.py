@@ -4,8 +4,10 @@ the HTML jobs, rendered by the same engine with the XML templates in render/buil
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
 from sitegen.config import SiteConfig
 from sitegen.model.entities import Article, Author, Category, Site, Tag
@@ -20,6 +22,7 @@ from sitegen.render.contexts import (
     SitemapContext,
     SitemapEntry,
 )
+from sitegen.render.digests import Digests
 from sitegen.render.formats import FEED_FORMATS
 from sitegen.render.jobs import RenderJob
 
@@ -48,7 +51,9 @@ def listed(article: Article, site: Site) -> bool:
     return not article.draft and not article.noindex and article.date <= site.build_time
 
 
-def plan_feeds(site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> list[RenderJob]:
+def plan_feeds(
+    site: Site, config: SiteConfig, urls: Urls, info: SiteInfo, digests: Digests
+) -> list[RenderJob]:
     if not config.feeds.formats:
         return []
     public = [a for a in site.articles if listed(a, site)]
@@ -73,6 +78,7 @@ def plan_feeds(site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> li
     for scope, first, title, description, newest in lists:
         items = tuple(newest[: config.feeds.items])
         updated = max((a.modified for a in items), default=site.build_time)
+        which = digests.full if config.feeds.full_content else digests.card
         for name in config.feeds.formats:
             fmt = FEED_FORMATS[name]
             feed_url = first + fmt.filename
@@ -85,20 +91,32 @@ def plan_feeds(site: Site, config: SiteConfig, urls: Urls, info: SiteInfo) -> li
                 articles=items,
                 full_content=config.feeds.full_content,
             )
-            deps = (f"feed:{scope}:{first}:{name}", *(a.source for a in items))
+            deps = (
+                scope,
+                repr(feed.title),
+                feed.description,
+                str(updated),
+                *(which[a.source] for a in items),
+            )
             jobs.append(
                 RenderJob(
                     urls.output_path(feed_url),
                     fmt.template,
-                    FeedContext(site=info, feed=feed),
+                    partial(FeedContext, site=info, feed=feed),
                     deps,
+                    first,
                 )
             )
     return jobs
 
 
 def plan_sitemaps(
-    site: Site, config: SiteConfig, urls: Urls, info: SiteInfo, pages: Sequence[RenderJob]
+    site: Site,
+    config: SiteConfig,
+    urls: Urls,
+    info: SiteInfo,
+    pages: Sequence[RenderJob],
+    digests: Digests,
 ) -> list[RenderJob]:
     jobs: list[RenderJob] = []
     sitemaps: list[str] = []
@@ -111,11 +129,7 @@ def plan_sitemaps(
         entries.sort(key=lambda e: e.loc)
         chunks = max(1, math.ceil(len(entries) / SITEMAP_MAX_URLS))
         if chunks == 1:
-            jobs.append(
-                RenderJob(
-                    "sitemap.xml", "sitemap.xml", SitemapContext(entries=entries), ("sitemap",)
-                )
-            )
+            jobs.append(_whole("sitemap.xml", "sitemap.xml", SitemapContext(entries=entries)))
         else:
             parts = []
             for n in range(chunks):
@@ -123,41 +137,30 @@ def plan_sitemaps(
                 name = f"sitemap-{n + 1}.xml"
                 newest = max((e.lastmod for e in part if e.lastmod), default=None)
                 parts.append(SitemapEntry(urls.absolute(urls.special("/" + name)), newest))
-                jobs.append(
-                    RenderJob(name, "sitemap.xml", SitemapContext(entries=part), (f"sitemap:{n}",))
-                )
-            jobs.append(
-                RenderJob(
-                    "sitemap.xml",
-                    "sitemap-index.xml",
-                    SitemapContext(entries=parts),
-                    ("sitemap-index",),
-                )
-            )
+                jobs.append(_whole(name, "sitemap.xml", SitemapContext(entries=part)))
+            jobs.append(_whole("sitemap.xml", "sitemap-index.xml", SitemapContext(entries=parts)))
         sitemaps.append(urls.absolute(urls.special("/sitemap.xml")))
     if config.sitemap.news:
         since = site.build_time - timedelta(hours=config.sitemap.news_hours)
-        recent = [a for a in site.articles if listed(a, site) and a.date >= since][
-            :NEWS_SITEMAP_MAX
-        ]
+        recent = [a for a in site.articles if listed(a, site) and a.date >= since]
+        recent = recent[:NEWS_SITEMAP_MAX]
         context = NewsSitemapContext(
             site=info, publication_language=_news_language(config.language), articles=recent
         )
-        jobs.append(
-            RenderJob(
-                "news-sitemap.xml",
-                "news-sitemap.xml",
-                context,
-                ("news-sitemap", *(a.source for a in recent)),
-            )
-        )
+        deps = ("news", *(digests.card[a.source] for a in recent))
+        jobs.append(RenderJob("news-sitemap.xml", "news-sitemap.xml", lambda: context, deps))
         sitemaps.append(urls.absolute(urls.special("/news-sitemap.xml")))
     if config.robots.enabled:
         robots = RobotsContext(
             disallow=config.robots.disallow, sitemaps=sitemaps, extra=config.robots.extra
         )
-        jobs.append(RenderJob("robots.txt", "robots.txt", robots, ("robots",)))
+        jobs.append(_whole("robots.txt", "robots.txt", robots))
     return jobs
+
+
+def _whole(path: str, template: str, context: Mapping[str, Any]) -> RenderJob:
+    """A job whose context is cheap and small enough to be its own fingerprint."""
+    return RenderJob(path, template, lambda: context, (repr(context),), path)
 
 
 def _url_of(urls: Urls, path: str) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,10 +14,26 @@ class RenderJob:
     path: str
     """Output path relative to the output folder (politics/x/index.html)."""
     template: str
-    context: Mapping[str, Any]
+    make_context: Callable[[], Mapping[str, Any]]
+    """Builds the template context; only called when the page must be rendered."""
     deps: tuple[str, ...]
-    """Identities of the model objects shown on the page (for fingerprints)."""
+    """Digests of everything the page shows, besides what every page shows (the fingerprint)."""
+    origin: str = ""
+    """The source file behind the page, for messages."""
     lastmod: datetime | None = None
     """Newest change among what the page shows, for the sitemap."""
     sitemap: bool = False
     """Whether the page is public and belongs in sitemap.xml."""
+
+    @property
+    def context(self) -> Mapping[str, Any]:
+        return self.make_context()
+
+    def fingerprint(self, global_digest: str) -> str:
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(global_digest.encode())
+        digest.update(self.template.encode())
+        for dep in self.deps:
+            digest.update(b"\0")
+            digest.update(dep.encode())
+        return digest.hexdigest()

@@ -15,11 +15,8 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.errors import TemplateError
+from sitegen.model.text import MONTHS
 from sitegen.model.urls import Urls
-
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")  # fmt: skip
-
 
 BUILTIN = Path(__file__).resolve().parent / "builtin"
 

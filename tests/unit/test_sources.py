@@ -126,12 +126,13 @@ def test_missing_closing_dashes() -> None:
 
 @pytest.mark.parametrize(
     ("front", "kind"),
-    [(b"- a\n- b\n", "list"), (b"just a sentence\n", "str"), (b"42\n", "int")],
+    [(b"- a\n- b\n", "a list"), (b"just a sentence\n", "plain text"), (b"42\n", "a single value")],
 )
 def test_front_matter_must_be_a_mapping(front: bytes, kind: str) -> None:
     error = parse_error(b"---\n" + front + b"---\nBody\n")
     assert error.line == 2
-    assert f"not a {kind}" in error.message
+    assert "front matter must be key: value lines" in error.message
+    assert kind in error.message
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""The sitegen benchmark: `python -m bench --help`."""

@@ -1,0 +1,54 @@
+"""Digests of model objects: what a page shows, condensed, so an unchanged page is recognised
+without rendering it. Cards are what lists show; full digests add the body."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sitegen.model.entities import Article, Author, Site
+
+
+def _hash(parts: Iterable[object]) -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        digest.update(repr(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Digests:
+    card: Mapping[str, str]
+    """Article source -> digest of everything but the body."""
+    full: Mapping[str, str]
+    """Article source -> digest including the body."""
+    author: Mapping[str, str]
+
+
+def site_digests(site: Site) -> Digests:
+    card: dict[str, str] = {}
+    full: dict[str, str] = {}
+    for a in site.articles:
+        card[a.source] = _hash(
+            (a.source, a.slug, a.title, a.date, a.updated, [_author_key(p) for p in a.authors],
+             a.category, a.tags, a.summary, a.image, a.word_count, a.reading_time, a.draft,
+             a.featured, a.noindex, a.corrections, a.url, sorted(a.extra.items(), key=str))
+        )  # fmt: skip
+        full[a.source] = _hash((card[a.source], a.body_html, a.body_split, a.toc))
+    authors = {a.slug: _hash((a,)) for a in site.authors}
+    return Digests(card, full, authors)
+
+
+def _author_key(author: Author) -> tuple[str, str, str, str, str]:
+    return (author.slug, author.name, author.role, author.avatar, author.url)
+
+
+def global_digest(*parts: object) -> str:
+    """What every page shows or depends on: settings, templates, menus, the section list."""
+    return _hash(parts)
+
+
+def article_list_digest(articles: Iterable[Article], digests: Digests) -> list[str]:
+    return [digests.card[a.source] for a in articles]

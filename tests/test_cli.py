@@ -1,0 +1,180 @@
+"""The command line through click's CliRunner: summaries, exit codes, messages, `new`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sitegen import __version__
+from sitegen.cli import main
+from tests.conftest import AUTHOR, FIXED_NOW, SITES, article
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_build_prints_a_summary(tmp_path: Path) -> None:
+    code, out, err = run(
+        "build", "-s", str(SITES / "basic" / "site"), "-o", str(tmp_path / "o"), "--now", FIXED_NOW
+    )
+    assert code == 0, err
+    assert re.search(r"^Built \d+ pages in \d+\.\d s", out, re.M)
+    assert (tmp_path / "o" / "index.html").is_file()
+
+
+def test_usage_errors_exit_2() -> None:
+    code, _, _ = run("build", "--no-such-flag")
+    assert code == 2
+    code, _, err = run("build", "--now", "yesterday")
+    assert code == 2 and "ISO 8601" in err
+
+
+def test_content_errors_are_all_reported_with_lines_and_exit_1(make_site, tmp_path: Path) -> None:
+    root = make_site(
+        {
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/one.md": "---\ntitle: One\ndate: 2025-13-45\nauthor: jane-doe\ncategory: Politics\n---\nBody\n",
+            "content/articles/two.md": "---\ntitle: Two\ndate: 2025-01-02\nauthor: nobody\ncategory: Politics\n---\nBody\n",
+            "content/articles/three.md": "---\ntitle: [broken\n---\n",
+        }
+    )
+    code, out, err = run("build", "-s", str(root), "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert "Traceback" not in err + out
+    assert "content/articles/one.md:3: `date` is not a valid date" in err
+    assert (
+        "content/articles/two.md:4: author 'nobody' has no profile: create content/authors/nobody.md"
+        in err
+    )
+    assert re.search(r"content/articles/three\.md:\d+: front matter is not valid YAML", err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_failed_build_keeps_previous_output(make_site, tmp_path: Path) -> None:
+    root = make_site(
+        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
+    )
+    out = tmp_path / "o"
+    assert run("build", "-s", str(root), "-o", str(out))[0] == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (root / "content/articles/a.md").write_text("---\ntitle: A story\n", encoding="utf-8")
+    code, _, err = run("build", "-s", str(root), "-o", str(out))
+    assert code == 1 and "front matter is not closed" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not list(out.parent.glob(".o.*")), "no staging folder left behind"
+
+
+def test_config_errors_name_the_key(make_site, tmp_path: Path) -> None:
+    root = make_site(
+        {
+            "sitegen.toml": 'title = "X"\nper_pgae = 5\nwords_per_minute = "fast"\n',
+            "content/authors/jane-doe.md": AUTHOR,
+        }
+    )
+    code, _, err = run("build", "-s", str(root), "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert "sitegen.toml:2: unknown setting `per_pgae`; did you mean `per_page`?" in err
+    assert "sitegen.toml:3: `words_per_minute` must be a whole number" in err
+
+
+def test_template_error_names_template_and_line(make_site, tmp_path: Path) -> None:
+    root = make_site(
+        {
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article("A story"),
+            "templates/article.html": "line one\n{{ article.no_such_field }}\n",
+        }
+    )
+    code, _, err = run("build", "-s", str(root), "-o", str(tmp_path / "o"))
+    assert code == 1
+    assert re.search(r"templates/article\.html:2: .*no_such_field", err), err
+
+
+def test_output_folder_may_not_hold_the_sources(make_site) -> None:
+    root = make_site({"content/authors/jane-doe.md": AUTHOR})
+    code, _, err = run("build", "-s", str(root), "-o", str(root))
+    assert code == 1 and "would contain the site's sources" in err
+    assert (root / "content/authors/jane-doe.md").is_file()
+
+
+def test_new_writes_an_article_and_refuses_to_overwrite(make_site) -> None:
+    root = make_site({"content/authors/jane-doe.md": AUTHOR})
+    code, out, err = run(
+        "new",
+        "Ceasefire talks resume in Istanbul",
+        "--category",
+        "Diplomacy",
+        "--author",
+        "jane-doe",
+        "--tags",
+        "ceasefire, talks",
+        "-s",
+        str(root),
+    )
+    assert code == 0, err
+    path = Path(out.strip())
+    assert path == root / "content/articles/diplomacy/ceasefire-talks-resume-in-istanbul.md"
+    text = path.read_text()
+    assert "title: Ceasefire talks resume in Istanbul" in text and "category: Diplomacy" in text
+    assert "- ceasefire" in text or "[ceasefire, talks]" in text
+    code, _, err = run(
+        "new",
+        "Ceasefire talks resume in Istanbul",
+        "--category",
+        "Diplomacy",
+        "--author",
+        "jane-doe",
+        "-s",
+        str(root),
+    )
+    assert code == 1 and "already exists" in err
+    code, _, err = run(
+        "new", "Other", "--category", "Diplomacy", "--author", "ghost", "-s", str(root)
+    )
+    assert code == 1 and "jane-doe" in err
+
+
+def test_new_article_builds_once_published(make_site, tmp_path: Path) -> None:
+    root = make_site({"content/authors/jane-doe.md": AUTHOR})
+    code, out, _ = run(
+        "new", "Fresh story", "--category", "Tech", "--author", "jane-doe", "-s", str(root)
+    )
+    assert code == 0
+    code, _, err = run("build", "-s", str(root), "-o", str(tmp_path / "o"), "--drafts", "--future")
+    assert code == 0, err
+    assert (tmp_path / "o/tech/fresh-story/index.html").is_file()
+
+
+def test_check_reports_without_writing(make_site, tmp_path: Path) -> None:
+    root = make_site(
+        {
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article(
+                "A", body="See [gone](/no/such/page/) and ![](/images/missing.png).\n"
+            ),
+        }
+    )
+    code, out, err = run("check", "-s", str(root))
+    assert code == 0
+    assert "links to /no/such/page/, but the site has no such page" in err
+    assert "image /images/missing.png is not in static/" in err
+    assert not (root / "output").exists()
+    code, out, _ = run("check", "-s", str(root), "--strict", "--format", "github")
+    assert code == 1
+    assert re.search(
+        r"^::error file=content/articles/a\.md,line=7::links to /no/such/page/", out, re.M
+    )
+    code, out, _ = run("check", "-s", str(root), "--format", "json")
+    import json
+
+    report = json.loads(out)
+    assert report["errors"] == [] and len(report["warnings"]) >= 2
