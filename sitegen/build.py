@@ -156,6 +156,7 @@ def build(
         if errors:
             raise BuildError(errors)
         clock.lap("render")
+        html_changed = unchanged < len(plan.jobs)
         for rel, source in sorted(plan.static.items()):
             stat = source.stat()
             fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
@@ -165,6 +166,9 @@ def build(
                 stage.link_or_copy(rel, old)
             else:
                 stage.copy(rel, source)
+        if plan.config.search.enabled:
+            _search_index(stage, output, plan.config, rebuild=html_changed or request.clean)
+            clock.lap("search")
         stage.commit()
         clock.lap("write")
     if state is not None:
@@ -172,7 +176,9 @@ def build(
             "stamp": stamp,
             "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
         }
-        state.save(meta, plan.changed_sources, plan.sources, fingerprints, plan.related)
+        changed = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
+        gone = set(snapshot.outputs) - set(fingerprints)
+        state.save(meta, plan.changed_sources, plan.sources, changed, gone, plan.related)
         clock.lap("cache")
     return BuildResult(
         pages=len(plan.jobs),
@@ -243,8 +249,9 @@ def plan_build(
     ]
     if clashes:
         raise BuildError(clashes)
+    published = {*(a.source for a in site.articles), *(p.source for p in site.pages)}
     check_body_links(
-        site,
+        {rel: c.markup for rel, c in sources.items() if rel in published and c.markup},
         urls,
         planned | set(static),
         {c.source.rel: c.source for c in sources.values()},
@@ -403,6 +410,19 @@ class _CachedRelated:
             {s: tuple(a.source for a in related) for s, related in result.items()},
         )
         return result
+
+
+def _search_index(stage: Stage, output: Path, config: SiteConfig, *, rebuild: bool) -> None:
+    """The Pagefind index over the staged pages; carried over when no page changed."""
+    from sitegen.search import SEARCH_FOLDER, index_site
+
+    previous = output / SEARCH_FOLDER
+    if not rebuild and previous.is_dir():
+        for path in sorted(previous.rglob("*")):
+            if path.is_file():
+                stage.link_or_copy(path.relative_to(output).as_posix(), path)
+        return
+    index_site(stage.path, config)
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:

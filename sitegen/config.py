@@ -100,6 +100,12 @@ class RobotsConfig:
 
 
 @dataclass(frozen=True)
+class SearchConfig:
+    enabled: bool = False
+    """Full-text search (Pagefind) with a /search/ page and the header search box."""
+
+
+@dataclass(frozen=True)
 class MenuConfig:
     main: tuple[MenuEntry, ...] = ()
     """Main menu; empty means Home plus every section by article count."""
@@ -157,6 +163,8 @@ class SiteConfig:
     """sitemap.xml and the Google News sitemap."""
     robots: RobotsConfig = field(default_factory=RobotsConfig)
     """robots.txt."""
+    search: SearchConfig = field(default_factory=SearchConfig)
+    """Site search."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for themes, reachable as site.extra."""
 

@@ -3,42 +3,35 @@ page no job writes, a missing static file or an unknown #fragment is reported wi
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Collection, Mapping
 from urllib.parse import unquote, urlsplit
 
 from sitegen.errors import Reporter
-from sitegen.model.entities import Article, Page, Site
+from sitegen.markup import Markup
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
 
-_HREF = re.compile(r'<(a|img)\b[^>]*?\s(href|src)="([^"]*)"')
-_ID = re.compile(r'\sid="([^"]*)"')
-
 
 def check_body_links(
-    site: Site,
+    bodies: Mapping[str, Markup],
     urls: Urls,
     outputs: Collection[str],
     sources: Mapping[str, SourceFile],
     reporter: Reporter,
 ) -> None:
-    """Warn about every dead internal link in a body; the message names file and line."""
-    items: list[Article | Page] = [*site.articles, *site.pages]
-    for item in items:
-        source = sources.get(item.source)
+    """Warn about every dead internal link in the published bodies (by source path); the
+    message names file and line."""
+    for rel, markup in bodies.items():
+        source = sources.get(rel)
         if source is None:
             continue
-        ids = set(_ID.findall(item.body_html))
-        for match in _HREF.finditer(item.body_html):
-            url = html.unescape(match.group(3))
-            problem = _problem(url, urls, outputs, ids)
+        for url in markup.local_links:
+            problem = _problem(url, urls, outputs, markup.ids)
             if problem:
                 reporter.warn(source.display, _line(source, url), problem)
 
 
-def _problem(url: str, urls: Urls, outputs: Collection[str], ids: set[str]) -> str:
+def _problem(url: str, urls: Urls, outputs: Collection[str], ids: frozenset[str]) -> str:
     if url.startswith("#"):
         fragment = unquote(url[1:])
         if fragment and fragment not in ids:

@@ -55,6 +55,10 @@ class Markup:
     first_paragraph: str
     """Plain text of the first paragraph, for derived summaries."""
     word_count: int
+    local_links: tuple[str, ...] = ()
+    """Site-relative and #fragment hrefs/srcs written in the body, for the link check."""
+    ids: frozenset[str] = frozenset()
+    """Every id in the body (headings, footnotes), for #fragment links."""
 
 
 @dataclass
@@ -148,6 +152,9 @@ class Converter:
         self.raw_html = raw_html
         self.embed_hosts = embed_hosts
         self.collector = _Collector(inline_after=inline_after)
+        self.md = self._markdown()
+
+    def _markdown(self) -> markdown.Markdown:
         extensions: list[str | Extension] = [
             "abbr",
             "attr_list",
@@ -158,11 +165,11 @@ class Converter:
             "sane_lists",
             "smarty",
             "toc",
-            _SitegenExtension(self.collector, raw_html),
+            _SitegenExtension(self.collector, self.raw_html),
         ]
-        if raw_html != "escape":
+        if self.raw_html != "escape":
             extensions.append("md_in_html")
-        self.md = markdown.Markdown(
+        return markdown.Markdown(
             extensions=extensions,
             extension_configs={
                 "toc": {"toc_depth": "2-3"},
@@ -180,7 +187,7 @@ class Converter:
         try:
             body = self.md.convert(text)
         except RecursionError:
-            self.md.reset()
+            self.md = self._markdown()  # the failed run leaves parser state behind
             raise ContentError(
                 f"content/{source_rel}",
                 None,
@@ -201,6 +208,13 @@ class Converter:
             unsafe_links=tuple(c.unsafe),
             first_paragraph=_first_paragraph(full),
             word_count=len(plain.split()),
+            local_links=tuple(
+                html.unescape(m.group(3))
+                for m in _HREF.finditer(full)
+                if m.group(3).startswith(("/", "#"))
+                and not m.group(3).startswith(("//", REF_PREFIX))
+            ),
+            ids=frozenset(_ID.findall(full)),
         )
 
     def _sanitize(self, fragment: str) -> str:
@@ -218,6 +232,8 @@ def _flatten_toc(tokens: list[dict[str, object]]) -> list[tuple[int, str, str]]:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_HREF = re.compile(r'<(a|img)\b[^>]*?\s(href|src)="([^"]*)"')
+_ID = re.compile(r'\sid="([^"]*)"')
 _FOOTNOTE_REF = re.compile(r'<sup id="fnref[^"]*">.*?</sup>', re.S)
 _FIRST_P = re.compile(r"(?:^|\n)<p>(.*?)</p>", re.S)
 

@@ -19,7 +19,7 @@ from sitegen import __version__
 from sitegen.markup import Markup
 from sitegen.sources import SourceFile
 
-SCHEMA = f"3:{__version__}"
+SCHEMA = f"4:{__version__}"
 RACY_NS = 2_000_000_000
 """A file changed this close to the moment it was scanned may change again within the same
 timestamp tick; such entries are re-hashed next time instead of trusted by size and time."""
@@ -104,8 +104,10 @@ class BuildState:
         changed_sources: Mapping[str, CachedSource],
         present: Iterable[str],
         outputs: Mapping[str, str],
+        gone_outputs: Iterable[str],
         related: tuple[str, Mapping[str, tuple[str, ...]]] | None,
     ) -> None:
+        """Record a successful build: `outputs` are the new or changed fingerprints."""
         keep = set(present)
         with closing(self._connect()) as db, db:
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
@@ -118,8 +120,8 @@ class BuildState:
             )
             stale = [(rel,) for (rel,) in db.execute("SELECT rel FROM sources") if rel not in keep]
             db.executemany("DELETE FROM sources WHERE rel = ?", stale)
-            db.execute("DELETE FROM outputs")
-            db.executemany("INSERT INTO outputs VALUES (?, ?)", list(outputs.items()))
+            db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone_outputs])
+            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(outputs.items()))
             if related is not None:
                 db.execute("DELETE FROM related")
                 db.execute(

@@ -157,6 +157,10 @@ class ArchiveIndexContext(BaseContext):
     breadcrumbs: Sequence[Crumb]
 
 
+class SearchContext(BaseContext):
+    breadcrumbs: Sequence[Crumb]
+
+
 class PageContext(BaseContext):
     page: Page
     breadcrumbs: Sequence[Crumb]
@@ -182,6 +186,7 @@ __all__ = [
     "PageContext",
     "Pager",
     "RobotsContext",
+    "SearchContext",
     "SectionBlock",
     "ShareLink",
     "SiteInfo",

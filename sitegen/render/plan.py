@@ -28,6 +28,7 @@ from sitegen.render.contexts import (
     NotFoundContext,
     PageContext,
     Pager,
+    SearchContext,
     SectionBlock,
     ShareLink,
     SiteInfo,
@@ -58,10 +59,9 @@ def site_info(config: SiteConfig, site: Site, urls: Urls, search_url: str) -> Si
     )
 
 
-def plan_site(
-    site: Site, config: SiteConfig, urls: Urls, search_url: str = ""
-) -> tuple[list[RenderJob], SiteInfo]:
+def plan_site(site: Site, config: SiteConfig, urls: Urls) -> tuple[list[RenderJob], SiteInfo]:
     """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt."""
+    search_url = urls.special("/search/") if config.search.enabled else ""
     info = site_info(config, site, urls, search_url)
     digests = site_digests(site)
     pages = plan_pages(site, config, urls, info, digests)
@@ -83,6 +83,7 @@ def plan_pages(
         *planner.lists(),
         planner.archive_index(),
         *(planner.page(p) for p in site.pages),
+        *([planner.search()] if info.search_url else []),
         planner.not_found(),
     ]
 
@@ -312,6 +313,19 @@ class _Planner:
         deps = (repr(page),)
         return RenderJob(self.urls.output_path(page.url), "page.html", context, deps,
                          f"content/{page.source}", None, not page.noindex)  # fmt: skip
+
+    def search(self) -> RenderJob:
+        url = self.info.search_url
+
+        def context() -> Mapping[str, Any]:
+            crumbs = [Crumb("Home", self.urls.home()), Crumb("Search", url)]
+            meta = seo.page_meta(
+                self.config, self.urls, title="Search",
+                description=f"Search every story of {self.config.title}.", url=url, noindex=True,
+            )  # fmt: skip
+            return SearchContext(**self.base(meta), breadcrumbs=crumbs)
+
+        return RenderJob(self.urls.output_path(url), "search.html", context, ("search",), url)
 
     def not_found(self) -> RenderJob:
         url = self.urls.special("/404.html")
