@@ -49,7 +49,9 @@ def generate(root: Path, n: int, seed: int = 7) -> Path:
         (root / "content" / "authors" / f"{author}.md").write_text(
             f"---\nname: {name}\nrole: Correspondent\n---\n{name} reports for the bench desk.\n"
         )
-    (root / "content" / "pages" / "about.md").write_text("---\ntitle: About\n---\nA benchmark site.\n")
+    (root / "content" / "pages" / "about.md").write_text(
+        "---\ntitle: About\n---\nA benchmark site.\n"
+    )
     tags = [f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{i}" for i in range(300)]
     weights = [1 / (k + 1) for k in range(len(tags))]
     start = datetime(2020, 1, 1, 6, 0)
@@ -65,12 +67,20 @@ def generate(root: Path, n: int, seed: int = 7) -> Path:
         name = f"{slug(title)}.md"
         when = start + timedelta(seconds=int(rng.random() * span))
         article_tags = sorted(set(rng.choices(tags, weights, k=rng.randint(2, 5))))
-        byline = rng.choice(authors) if rng.random() > 0.05 else f"[{rng.choice(authors)}, {rng.choice(authors)}]"
+        byline = (
+            rng.choice(authors)
+            if rng.random() > 0.05
+            else f"[{rng.choice(authors)}, {rng.choice(authors)}]"
+        )
         body = _body(rng, paths, folder)
-        image = f"image: /images/photo-{i % 8}.svg\nimage_alt: Illustration {i}\n" if rng.random() < 0.8 else ""
+        image = (
+            f"image: /images/photo-{i % 8}.svg\nimage_alt: Illustration {i}\n"
+            if rng.random() < 0.8
+            else ""
+        )
         featured = "featured: true\n" if rng.random() < 0.02 else ""
         text = (
-            f"---\ntitle: \"{title}\"\ndate: {when.isoformat()}\nauthor: {byline}\ncategory: {section}\n"
+            f'---\ntitle: "{title}"\ndate: {when.isoformat()}\nauthor: {byline}\ncategory: {section}\n'
             f"tags: [{', '.join(article_tags)}]\n{image}{featured}---\n{body}"
         )
         path = root / "content" / "articles" / folder / name
@@ -80,7 +90,7 @@ def generate(root: Path, n: int, seed: int = 7) -> Path:
     sections = "\n".join(f'[[menu.main]]\nsection = "{slug(s)}"' for s in SECTIONS)
     (root / "sitegen.toml").write_text(
         f'title = "Bench Daily"\nbase_url = "https://bench.example/"\nper_page = 10\n\n'
-        f'[feeds]\nitems = 20\n\n{sections}\n'
+        f"[feeds]\nitems = 20\n\n{sections}\n"
     )
     return root
 
@@ -108,7 +118,8 @@ def _body(rng: random.Random, earlier: list[tuple[str, str]], folder: str) -> st
             block = f'> "{_sentence(rng)}" said one official.'
         elif roll < 0.20:
             block = "| Item | 2024 | 2025 |\n|---|---:|---:|\n" + "\n".join(
-                f"| {rng.choice(WORDS)} | {rng.randint(1, 99)} | {rng.randint(1, 99)} |" for _ in range(4)
+                f"| {rng.choice(WORDS)} | {rng.randint(1, 99)} | {rng.randint(1, 99)} |"
+                for _ in range(4)
             )
         elif roll < 0.22:
             block = f"![A photo of {rng.choice(WORDS)}](/images/photo-{rng.randrange(8)}.svg)"

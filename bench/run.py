@@ -1,0 +1,200 @@
+"""`python -m bench`: sitegen against Hugo on the same synthetic news site.
+
+For each size it times a cold build (no cache, empty output), a no-change rebuild, and rebuilds
+after editing one article's body, one article's title, and adding one article; each the median
+of --runs runs, with pages per second and the peak RSS of the whole process tree. Hugo, when
+installed, builds the equivalent site in the same run and the table shows the ratios."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench.corpus import generate
+from bench.hugo import hugo_site
+from bench.measure import Run, run
+
+HERE = Path(__file__).resolve().parent
+CORPORA = HERE / "corpus"
+RESULTS = HERE / "results"
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    tool: str
+    scenario: str
+    seconds: float
+    pages: int
+    pages_per_second: float
+    peak_rss_mb: float
+
+
+def _sitegen(site: Path, *extra: str) -> Run:
+    result = run([sys.executable, "-m", "sitegen", "build", "-s", str(site), "-q", *extra])
+    if result.returncode != 0:
+        raise SystemExit(f"sitegen failed:\n{result.output[-3000:]}")
+    return result
+
+
+def _pages(output: Path) -> int:
+    return sum(1 for _ in output.rglob("*.html")) + sum(1 for _ in output.rglob("*.xml"))
+
+
+def _edit_body(site: Path, step: int) -> None:
+    paths = sorted((site / "content" / "articles").rglob("*.md"))
+    path = paths[step * 7919 % len(paths)]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nAn added paragraph, edit number {step}, for the benchmark.\n")
+
+
+def _edit_title(site: Path, step: int) -> None:
+    paths = sorted((site / "content" / "articles").rglob("*.md"))
+    path = paths[step * 104729 % len(paths)]
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    lines[1] = f'title: "Benchmark retitled story {step}"'
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _add_article(site: Path, step: int) -> None:
+    path = site / "content" / "articles" / "politics" / f"bench-added-{step}.md"
+    path.write_text(
+        f'---\ntitle: "Added story {step}"\ndate: 2026-05-31T12:00:00\nauthor: ana-lane-0\n'
+        f"category: Politics\ntags: [bench, added]\n---\nOne paragraph.\n\nAnother paragraph.\n",
+        encoding="utf-8",
+    )
+
+
+def _median(runs: list[Run]) -> Run:
+    seconds = statistics.median(r.seconds for r in runs)
+    return Run(seconds, max(r.peak_rss_mb for r in runs), 0, "")
+
+
+def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
+    output = site / "output"
+    rows = []
+
+    def record(scenario: str, results: list[Run]) -> None:
+        median = _median(results)
+        pages = _pages(output)
+        rows.append(
+            Row(
+                size,
+                "sitegen",
+                scenario,
+                median.seconds,
+                pages,
+                pages / median.seconds,
+                median.peak_rss_mb,
+            )
+        )
+        print(
+            f"  sitegen {scenario:<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB",
+            flush=True,
+        )
+
+    cold = []
+    for _ in range(max(1, runs - 1)):
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        cold.append(_sitegen(site))
+    record("cold", cold)
+    scenarios: list[tuple[str, Callable[[Path, int], None] | None]] = [
+        ("no change", None), ("edit body", _edit_body), ("edit title", _edit_title), ("add article", _add_article),
+    ]  # fmt: skip
+    for name, edit in scenarios:
+        results = []
+        for step in range(runs):
+            if edit:
+                edit(site, step + 100 * len(rows))
+            else:
+                _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
+            results.append(_sitegen(site))
+        record(name, results)
+    return rows
+
+
+def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
+    hugo = shutil.which("hugo")
+    if not hugo:
+        print("  hugo: not installed (apt-get install -y hugo); showing sitegen's figures alone")
+        return []
+    twin = hugo_site(site, CORPORA / f"hugo-n{size}")
+    output = twin / "public"
+    results = []
+    for _ in range(max(1, runs - 1)):
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(twin / "resources", ignore_errors=True)
+        result = run([hugo, "--quiet", "-s", str(twin), "-d", str(output)])
+        if result.returncode != 0:
+            raise SystemExit(f"hugo failed:\n{result.output[-3000:]}")
+        results.append(result)
+    median = _median(results)
+    pages = _pages(output)
+    print(
+        f"  hugo    {'cold':<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB", flush=True
+    )
+    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
+    return [
+        Row(
+            size,
+            f"hugo {version}",
+            "cold",
+            median.seconds,
+            pages,
+            pages / median.seconds,
+            median.peak_rss_mb,
+        )
+    ]
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        f"{'N':>7} {'tool':<16} {'scenario':<12} {'seconds':>9} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
+    ]
+    hugo_cold = {r.size: r.seconds for r in rows if r.tool.startswith("hugo")}
+    for r in rows:
+        ratio = (
+            f"{r.seconds / hugo_cold[r.size]:.2f}x"
+            if r.size in hugo_cold and r.tool == "sitegen"
+            else ""
+        )
+        lines.append(
+            f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--large", action="store_true", help="also 50,000 articles")
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median)")
+    parser.add_argument("--no-hugo", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.large else [])
+    rows: list[Row] = []
+    for size in sizes:
+        print(f"N = {size:,}: generating the corpus", flush=True)
+        site = generate(CORPORA / f"n{size}", size)
+        rows += bench_sitegen(site, size, args.runs)
+        if not args.no_hugo:
+            rows += bench_hugo(site, size, args.runs)
+    print()
+    print(table(rows))
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / "results.json"
+    target.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+    print(f"\nJSON: {target}")
+
+
+if __name__ == "__main__":
+    main()
