@@ -238,7 +238,7 @@ def plan_build(
     clock.lap("model")
 
     urls = Urls(config.permalinks, config.base_url)
-    jobs, info = plan_site(site, config, urls)
+    jobs, info = plan_site(site, config, urls, {rel: c.digest for rel, c in sources.items()})
     static = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}

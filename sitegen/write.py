@@ -8,6 +8,8 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -25,6 +27,8 @@ class Stage:
         self.path = output.parent / _STAGE.format(name=output.name, pid=os.getpid())
         self.bytes_written = 0
         self.files_written = 0
+        self.files_linked = 0
+        self.committed = False
         self._dirs: set[Path] = set()
 
     def __enter__(self) -> Stage:
@@ -36,7 +40,11 @@ class Stage:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.path.exists():
+        if not self.path.exists():
+            return
+        if self.committed and self.files_written + self.files_linked > BACKGROUND_DELETE:
+            _delete_in_background(self.path)
+        else:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def target(self, rel: str) -> Path:
@@ -83,6 +91,7 @@ class Stage:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
+        self.files_linked += 1
 
     def commit(self) -> None:
         if self.output.exists():
@@ -97,7 +106,29 @@ class Stage:
                 self.path = old
         else:
             os.rename(self.path, self.output)
+        self.committed = True
         # After the exchange self.path holds the previous output; __exit__ removes it.
+
+
+BACKGROUND_DELETE = 3000
+"""Above this many files, the previous output is deleted by a detached process: on some disks
+unlinking a large tree takes seconds, and nothing waits for it (a leftover is removed by the
+next build anyway)."""
+
+
+def _delete_in_background(path: Path) -> None:
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+            str(path),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def remove_leftovers(output: Path) -> None:

@@ -27,16 +27,23 @@ class Digests:
     author: Mapping[str, str]
 
 
-def site_digests(site: Site) -> Digests:
+def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
+    """`source_digests` (article source -> hash of its file) stands in for everything an article
+    takes from its own file; what it takes from elsewhere (its authors' profiles, the shared
+    section and tag names, image sizes, its URL) is added explicitly."""
     card: dict[str, str] = {}
     full: dict[str, str] = {}
     for a in site.articles:
+        own = source_digests.get(a.source)
+        if own is None:  # no file digest known: describe the article field by field
+            own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
+                         a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
+                         sorted(a.extra.items(), key=str)))  # fmt: skip
         card[a.source] = _hash(
-            (a.source, a.slug, a.title, a.date, a.updated, [_author_key(p) for p in a.authors],
-             a.category, a.tags, a.summary, a.image, a.word_count, a.reading_time, a.draft,
-             a.featured, a.noindex, a.corrections, a.url, sorted(a.extra.items(), key=str))
-        )  # fmt: skip
-        full[a.source] = _hash((card[a.source], a.body_html, a.body_split, a.toc))
+            (a.source, own, a.url, a.category, a.tags, a.image, [_author_key(p) for p in a.authors])
+        )
+        body = hashlib.blake2b(a.body_html.encode(), digest_size=12).hexdigest()
+        full[a.source] = f"{card[a.source]}:{body}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors)
 

@@ -59,11 +59,14 @@ def site_info(config: SiteConfig, site: Site, urls: Urls, search_url: str) -> Si
     )
 
 
-def plan_site(site: Site, config: SiteConfig, urls: Urls) -> tuple[list[RenderJob], SiteInfo]:
-    """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt."""
+def plan_site(
+    site: Site, config: SiteConfig, urls: Urls, source_digests: Mapping[str, str] | None = None
+) -> tuple[list[RenderJob], SiteInfo]:
+    """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt.
+    `source_digests` (hash of each article's file) makes page fingerprints cheaper to compute."""
     search_url = urls.special("/search/") if config.search.enabled else ""
     info = site_info(config, site, urls, search_url)
-    digests = site_digests(site)
+    digests = site_digests(site, source_digests or {})
     pages = plan_pages(site, config, urls, info, digests)
     jobs = [
         *pages,
