@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -371,6 +372,8 @@ _worker: dict[str, Converter] = {}
 
 
 def _init_worker(raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int) -> None:
+    # Ctrl-C is the main process's to handle; workers just stop when it shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker["converter"] = Converter(raw_html, embed_hosts, inline_after)
 
 

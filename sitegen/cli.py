@@ -376,7 +376,7 @@ def serve(
             verb = "Rebuilt" if report.changed else "Built"
             result = report.result
             reused = f" ({result.unchanged:,} unchanged)" if result.unchanged else ""
-            click.echo(f"{verb} {result.pages:,} pages{reused} in {result.seconds:.1f} s{after}")
+            click.echo(f"{verb} {result.pages:,} pages in {result.seconds:.1f} s{reused}{after}")
             return
         for error in report.errors:
             click.echo(str(error), err=True)
