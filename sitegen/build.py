@@ -113,18 +113,20 @@ def build(
 ) -> BuildResult:
     clock = _Clock(progress)
     state = BuildState(request.cache_dir) if request.cache_dir else None
-    snapshot = state.load() if state and not request.clean else empty_snapshot()
+    use_cache = state is not None and not request.clean
     config = load_config(request.root, request.overrides)
     output = request.output or request.root / "output"
     check_output_folder(output, request.root)
     now = request.options.now or datetime.now(config.tz)
     stamp = _input_stamp(request, config, output)
+    meta = state.meta() if state and use_cache else {}
     clock.lap("scan")
-    if _nothing_changed(snapshot, stamp, now, output):
-        count = len(snapshot.outputs)
+    if _nothing_changed(meta, stamp, now, output):
+        count = int(meta.get("outputs", 0))
         return BuildResult(
             count, count, 0, 0, time.perf_counter() - clock.started, output, tuple(clock.timings)
         )
+    snapshot = state.load() if state and use_cache else empty_snapshot()
 
     options = replace(request.options, now=now)
     plan = plan_build(replace(request, options=options), reporter, clock, snapshot, state, config)
@@ -176,6 +178,7 @@ def build(
         meta = {
             "stamp": stamp,
             "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
+            "outputs": str(len(plan.jobs)),
         }
         changed = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         gone = set(snapshot.outputs) - set(fingerprints)
@@ -426,6 +429,7 @@ def _search_index(stage: Stage, output: Path, config: SiteConfig, *, rebuild: bo
                 stage.link_or_copy(path.relative_to(output).as_posix(), path)
         return
     index_site(stage.path, config)
+    stage.keep_unchanged(SEARCH_FOLDER, output)
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:
@@ -470,10 +474,10 @@ def _input_stamp(request: BuildRequest, config: SiteConfig, output: Path) -> str
     return digest.hexdigest()
 
 
-def _nothing_changed(snapshot: Snapshot, stamp: str, now: datetime, output: Path) -> bool:
-    if stamp == "racy" or snapshot.meta.get("stamp") != stamp or not output.is_dir():
+def _nothing_changed(meta: Mapping[str, str], stamp: str, now: datetime, output: Path) -> bool:
+    if stamp == "racy" or meta.get("stamp") != stamp or not output.is_dir():
         return False
-    until = snapshot.meta.get("valid_until")
+    until = meta.get("valid_until")
     return bool(until) and now < datetime.fromisoformat(str(until))
 
 

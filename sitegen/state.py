@@ -86,6 +86,16 @@ class BuildState:
             return Snapshot({}, {}, {})
         return Snapshot(meta, sources, outputs)
 
+    def meta(self) -> dict[str, str]:
+        """The small table only: enough to tell that nothing changed."""
+        if not self.path.exists():
+            return {}
+        try:
+            with closing(self._connect()) as db:
+                return dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error:
+            return {}
+
     def related(self, signature: str) -> dict[str, tuple[str, ...]] | None:
         if not self.path.exists():
             return None

@@ -84,6 +84,24 @@ class Stage:
             pass
         self.write(rel, data)
 
+    def keep_unchanged(self, folder: str, previous: Path) -> None:
+        """Files a tool wrote into the stage with the same bytes as in the previous output are
+        replaced by links to the previous ones, so deploys see them as unchanged."""
+        for path in sorted((self.path / folder).rglob("*")):
+            rel = path.relative_to(self.path).as_posix()
+            old = previous / rel
+            try:
+                if (
+                    path.is_file()
+                    and old.stat().st_size == path.stat().st_size
+                    and old.read_bytes() == path.read_bytes()
+                ):
+                    spare = path.with_name(path.name + ".sitegen-link")
+                    os.link(old, spare)
+                    os.replace(spare, path)
+            except OSError:
+                continue
+
     def link_or_copy(self, rel: str, source: Path) -> None:
         """Reuse an unchanged file from the previous output without rewriting its bytes."""
         target = self.target(rel)

@@ -171,6 +171,7 @@ def test_body_edit_rewrites_its_page_and_nothing_unrelated(site: Path, tmp_path:
     after_inodes, after = _inodes(out), _tree(out)
     rewritten = {p for p in after if after_inodes[p] != before_inodes.get(p)}
     changed = {p for p in after if after[p] != before.get(p)}
+    search_index = {p for p in changed if p.startswith("pagefind/")}  # the body's words changed
     page = "science-research/bee-census-finds-recovery/index.html"
-    assert changed == {page}
+    assert changed - search_index == {page}
     assert rewritten == changed, "files with the same bytes are not rewritten"
