@@ -150,6 +150,15 @@ def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str,
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        opened = _OPENERS.get(getattr(exc, "context", None) or "")
+        start = getattr(exc, "context_mark", None)
+        if opened and start is not None:
+            raise ContentError(
+                display,
+                start.line + 2,
+                f"front matter is not valid YAML: the {opened} on this line is never closed "
+                f"({problem}); close it, or put the whole value in quotes",
+            ) from None
         raise ContentError(
             display,
             line,
@@ -175,6 +184,12 @@ def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str,
     return meta, body, end + 2, key_lines
 
 
+_OPENERS = {
+    "while parsing a flow sequence": "[",
+    "while parsing a flow mapping": "{",
+    "while scanning a quoted scalar": "quote",
+}
+"""YAML errors about a bracket or quote left open, reported on the line that opened it."""
 _WHAT = {"list": "a list (lines starting with -)", "str": "a line of plain text"}
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters that HTML and XML cannot carry (feeds with them do not parse)."""

@@ -63,6 +63,9 @@ AUTHOR_LINKS = (
     ("email", "Email", "mailto:{}"),
 )
 _SAFE_URL = re.compile(r"^(https?://[^\s<>\"]+|/[^\s<>\"]*)$")
+_COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "/private/",
+                     "/Volumes/", "/mnt/", "/media/", "/opt/", "/usr/")  # fmt: skip
+"""Where files on a writer's machine live: an image path starting so is a copied file path."""
 
 
 RelateFunction = Callable[[Sequence[Article], RelatedConfig], Mapping[str, tuple[Article, ...]]]
@@ -511,6 +514,13 @@ def _image(
     if not src:
         return None
     alt = f.text("image_alt")
+    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
+        f.error(
+            "image",
+            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
+            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
+        )
+        return None
     if src.startswith("/") and src not in image_sizes:
         reporter.warn(
             f.source.display,
