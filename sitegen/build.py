@@ -130,7 +130,10 @@ def build(
 
     options = replace(request.options, now=now)
     plan = plan_build(replace(request, options=options), reporter, clock, snapshot, state, config)
-    previous = snapshot.outputs if output.is_dir() else {}
+    # Fingerprints describe one output folder: if a build was killed between swapping its
+    # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
+    trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
+    previous = snapshot.outputs if trusted else {}
     fingerprints: dict[str, str] = {}
     unchanged = 0
     with Stage(plan.output) as stage:
@@ -172,6 +175,7 @@ def build(
         if plan.config.search.enabled:
             _search_index(stage, output, plan.config, rebuild=html_changed or request.clean)
             clock.lap("search")
+        staged_id = _folder_id(stage.path)
         stage.commit()
         clock.lap("write")
     if state is not None:
@@ -179,6 +183,7 @@ def build(
             "stamp": stamp,
             "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
             "outputs": str(len(plan.jobs)),
+            "output_id": staged_id,
         }
         changed = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         gone = set(snapshot.outputs) - set(fingerprints)
@@ -247,8 +252,12 @@ def plan_build(
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}
     clashes += [
-        SitegenError(f"static{p}", None, "has the same path as a generated page; rename the file")
-        for p in static
+        SitegenError(
+            _display(f, root),
+            None,
+            f"has the same output path ({p}) as a generated page; rename the file",
+        )
+        for p, f in static.items()
         if p in planned
     ]
     if clashes:
@@ -377,7 +386,19 @@ _worker: dict[str, Converter] = {}
 def _init_worker(raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int) -> None:
     # Ctrl-C is the main process's to handle; workers just stop when it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     _worker["converter"] = Converter(raw_html, embed_hosts, inline_after)
+
+
+def _die_with_parent() -> None:
+    """A killed build must not leave its workers converting Markdown for nobody (Linux only)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _convert_in_worker(item: tuple[str, str]) -> Markup:
@@ -465,7 +486,10 @@ def _input_stamp(request: BuildRequest, config: SiteConfig, output: Path) -> str
             for dirpath, dirnames, filenames in os.walk(item):
                 dirnames.sort()
                 for name in sorted(filenames):
-                    stat = os.stat(os.path.join(dirpath, name))
+                    try:
+                        stat = os.stat(os.path.join(dirpath, name))
+                    except OSError:
+                        return "unreadable"  # read_sources reports it properly
                     if time.time_ns() - stat.st_mtime_ns < 2_000_000_000:
                         return (
                             "racy"  # a file this fresh may change again within its timestamp tick
@@ -474,8 +498,15 @@ def _input_stamp(request: BuildRequest, config: SiteConfig, output: Path) -> str
     return digest.hexdigest()
 
 
+def _folder_id(folder: Path) -> str:
+    stat = folder.stat()
+    return f"{stat.st_dev}:{stat.st_ino}"
+
+
 def _nothing_changed(meta: Mapping[str, str], stamp: str, now: datetime, output: Path) -> bool:
-    if stamp == "racy" or meta.get("stamp") != stamp or not output.is_dir():
+    if stamp in ("racy", "unreadable") or meta.get("stamp") != stamp or not output.is_dir():
+        return False
+    if meta.get("output_id") != _folder_id(output):
         return False
     until = meta.get("valid_until")
     return bool(until) and now < datetime.fromisoformat(str(until))

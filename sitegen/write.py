@@ -154,6 +154,12 @@ def remove_leftovers(output: Path) -> None:
     parent = output.parent
     if not parent.is_dir():
         return
+    if not output.exists():
+        # A build killed between the two renames of the non-atomic swap: put the old one back.
+        for old in sorted(parent.glob(f".{output.name}.old-*")):
+            if old.is_dir() and not old.is_symlink():
+                os.rename(old, output)
+                break
     for prefix in (f".{output.name}.staging-", f".{output.name}.old-"):
         for leftover in parent.glob(prefix + "*"):
             if leftover.is_dir() and not leftover.is_symlink():

@@ -145,7 +145,7 @@ def test_new_writes_an_article_and_refuses_to_overwrite(make_site) -> None:
 
 def test_new_article_builds_once_published(make_site, tmp_path: Path) -> None:
     root = make_site({"content/authors/jane-doe.md": AUTHOR})
-    code, out, _ = run(
+    code, _, _ = run(
         "new", "Fresh story", "--category", "Tech", "--author", "jane-doe", "-s", str(root)
     )
     assert code == 0

@@ -605,6 +605,12 @@ def _resolve_links(
     errors: list[SitegenError],
 ) -> Any:
     source = sources[item.source]
+    for url in markup.unsafe_links:
+        reporter.warn(
+            source.display,
+            _line_of_text(source, url),
+            f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
+        )
     for image in markup.images:
         line = _line_of_text(source, image.src)
         if (

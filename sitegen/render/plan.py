@@ -273,8 +273,10 @@ class _Planner:
             deps = (kind, term_key, f"{number}/{total}", *self.cards(chunk))
             newest = max((a.modified for a in chunk), default=None)
             context = _ListPage(self, kind, term, title, description, chunk, number, page_urls)
+            noun = "section" if kind == "category" else kind
+            origin = f"the {noun} page of {getattr(term, 'name', title)!r}"
             jobs.append(RenderJob(self.urls.output_path(url), "list.html", context, deps,
-                                  term.url, newest, True))  # fmt: skip
+                                  origin, newest, True))  # fmt: skip
         return jobs
 
     def archive_index(self) -> RenderJob:

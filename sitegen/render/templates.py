@@ -127,8 +127,13 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
         ZeroDivisionError,
     ) as exc:
         template, line = _failing_frame(exc, name)
+        hint = (
+            "; check the name against sitegen/render/contexts.py"
+            if isinstance(exc, jinja2.UndefinedError)
+            else "; fix this expression in the template"
+        )
         raise TemplateError(
-            _template_path(env, template), line, f"{type(exc).__name__}: {exc}"
+            _template_path(env, template), line, f"{type(exc).__name__}: {exc}{hint}"
         ) from None
 
 
