@@ -44,6 +44,7 @@ from sitegen.sources import find_sources, read_source
 from sitegen.state import BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
 
+ARTICLE_TEMPLATE = "article.html"
 PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
 MAX_TEMPLATE_ERRORS = 20
@@ -62,6 +63,9 @@ class BuildRequest:
     """Where the build cache lives; None builds without one."""
     clean: bool = False
     """Ignore the cache (it is still refreshed for the next build)."""
+    refresh_search: bool = True
+    """Re-index search when pages changed; the preview server keeps its first index instead,
+    since indexing a large site takes longer than a writer wants to wait for a reload."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ def build(
     previous = snapshot.outputs if trusted else {}
     fingerprints: dict[str, str] = {}
     unchanged = 0
+    articles_changed = False
     with Stage(plan.output) as stage:
         total = len(plan.jobs)
         errors: list[SitegenError] = []
@@ -156,13 +161,16 @@ def build(
                         break
                     continue
                 if not errors:
-                    stage.write_unless_same(job.path, data, old)
+                    rewritten = stage.write_unless_same(job.path, data, old)
+                    # Only article pages are searchable: other pages changing keeps the index.
+                    articles_changed |= rewritten and job.template == ARTICLE_TEMPLATE
             if done % 200 == 0:
                 clock.tick("render", done, total)
         if errors:
             raise BuildError(errors)
         clock.lap("render")
-        html_changed = unchanged < len(plan.jobs)
+        gone = set(previous) - {j.path for j in plan.jobs} - set(plan.static)
+        html_changed = articles_changed or bool(gone)
         for rel, source in sorted(plan.static.items()):
             stat = source.stat()
             fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
@@ -173,7 +181,8 @@ def build(
             else:
                 stage.copy(rel, source)
         if plan.config.search.enabled:
-            _search_index(stage, output, plan.config, rebuild=html_changed or request.clean)
+            rebuild = (html_changed and request.refresh_search) or request.clean
+            _search_index(stage, output, plan.config, rebuild=rebuild)
             clock.lap("search")
         staged_id = _folder_id(stage.path)
         stage.commit()
@@ -185,9 +194,9 @@ def build(
             "outputs": str(len(plan.jobs)),
             "output_id": staged_id,
         }
-        changed = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
-        gone = set(snapshot.outputs) - set(fingerprints)
-        state.save(meta, plan.changed_sources, plan.sources, changed, gone, plan.related)
+        new = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
+        dropped = set(snapshot.outputs) - set(fingerprints)
+        state.save(meta, plan.changed_sources, plan.sources, new, dropped, plan.related)
         clock.lap("cache")
     return BuildResult(
         pages=len(plan.jobs),
@@ -217,6 +226,15 @@ def plan_build(
     config: SiteConfig,
 ) -> Plan:
     root = request.root
+    if config.search.enabled and not any(
+        (d / "search.html").is_file() for d in theme_dirs(root, config.theme)
+    ):
+        reporter.warn(
+            CONFIG_NAME, None,
+            f"search is on but theme {config.theme!r} has no search.html; building without "
+            "search (copy themes/default/templates/search.html, or set [search] enabled = false)",
+        )  # fmt: skip
+        config = replace(config, search=replace(config.search, enabled=False))
     output = request.output or root / "output"
     sources, errors = read_sources(root, snapshot)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]

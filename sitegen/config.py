@@ -101,7 +101,7 @@ class RobotsConfig:
 
 @dataclass(frozen=True)
 class SearchConfig:
-    enabled: bool = False
+    enabled: bool = True
     """Full-text search (Pagefind) with a /search/ page and the header search box."""
 
 
@@ -290,6 +290,7 @@ def _build(cls: type, data: Any, prefix: str, where: _Where, errors: list[Sitege
 
 
 _INVALID = object()
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _join(prefix: str, key: str) -> str:
@@ -322,6 +323,8 @@ def _convert(hint: Any, value: Any, dotted: str, where: _Where, errors: list[Sit
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return float(value) if ok else bad("a number")
     if hint is str:
+        if isinstance(value, str) and _CONTROL.search(value):
+            return bad("text without invisible control characters (which feeds cannot carry)")
         return value if isinstance(value, str) else bad("a string in quotes")
     if origin is Literal:
         if value in args:
@@ -361,6 +364,11 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
     for key in ("per_page", "words_per_minute", "summary_length"):
         if getattr(config, key) < 1:
             err(key, f"`{key}` must be at least 1")
+    if config.logo and not re.match(r"^(/[^\s\"<>]*|https://[^\s\"<>]+)$", config.logo):
+        err(
+            "logo",
+            f"`logo` must be a site path such as /images/logo.svg or an https:// URL, not {config.logo!r}",
+        )
     if config.feeds.items < 1:
         err("feeds.items", "`feeds.items` must be at least 1")
     for path in config.robots.disallow:

@@ -23,7 +23,7 @@ import time
 import traceback
 import webbrowser
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -232,6 +232,7 @@ class _Preview:
             cache_dir=request.root / PREVIEW_CACHE,
         )
         self._on_build = on_build
+        self._built = False
         self._lock = threading.Lock()
         self._failure: BuildReport | None = None
         self.theme = _active_theme(request.root, self._overrides, "default")
@@ -243,7 +244,12 @@ class _Preview:
             return self._failure
 
     def rebuild(self, changed: tuple[str, ...]) -> BuildReport:
-        report = _build_once(self._request, changed)
+        # The first build indexes search; later ones keep that index (stale text in preview
+        # search results beats a reload that waits for a whole-site re-index).
+        first = self._built is False
+        request = self._request if first else replace(self._request, refresh_search=False)
+        report = _build_once(request, changed)
+        self._built = self._built or report.ok
         with self._lock:
             self._failure = None if report.ok else report
         self.theme = _active_theme(self.root, self._overrides, self.theme)

@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,9 @@ def index_site(folder: Path, config: SiteConfig) -> None:
         "--force-language", _index_language(config.language),
         "--silent",
     ]  # fmt: skip
+    glob = article_glob(config.permalinks.article)
+    if glob:
+        command += ["--glob", glob]  # skip reading the list pages, feeds' neighbours and archives
     # Pagefind reads pagefind.yml/json/toml and PAGEFIND_* variables: run it in an empty folder
     # without them, so the index depends on the site and these arguments alone.
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
@@ -91,6 +95,18 @@ def index_site(folder: Path, config: SiteConfig) -> None:
         "Check that `pip install 'pagefind[bin]'` installed its binary for this machine, "
         "or turn search off with `[search] enabled = false` in sitegen.toml",
     )
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z]+\}")
+
+
+def article_glob(pattern: str) -> str | None:
+    """The file glob matching every article page of a permalink pattern (`/{category}/{slug}/`
+    -> `*/*/index.html`), so Pagefind does not parse the other pages only to skip them; None
+    when the pattern's fixed text holds glob syntax (then every page is read)."""
+    if re.search(r"[\[\]{}?*!\\]", _PLACEHOLDER.sub("", pattern)):
+        return None
+    return _PLACEHOLDER.sub("*", pattern).lstrip("/") + "index.html"
 
 
 def _index_language(language: str) -> str:

@@ -74,15 +74,17 @@ class Stage:
         self.bytes_written += target.stat().st_size
         self.files_written += 1
 
-    def write_unless_same(self, rel: str, data: bytes, old: Path) -> None:
-        """Write new bytes; bytes equal to the previous output's keep that file (and its time)."""
+    def write_unless_same(self, rel: str, data: bytes, old: Path) -> bool:
+        """Write new bytes; bytes equal to the previous output's keep that file (and its time).
+        True when the bytes changed."""
         try:
             if old.stat().st_size == len(data) and old.read_bytes() == data:
                 self.link_or_copy(rel, old)
-                return
+                return False
         except OSError:
             pass
         self.write(rel, data)
+        return True
 
     def keep_unchanged(self, folder: str, previous: Path) -> None:
         """Files a tool wrote into the stage with the same bytes as in the previous output are

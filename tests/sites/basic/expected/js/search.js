@@ -1,0 +1,156 @@
+/* sitegen default theme: the search page. Queries the Pagefind bundle the build wrote into
+   pagefind/ on this site (no server, no third-party requests). ?q=, ?section= and ?author=
+   fill the form, so the header search box and shared links land on results. */
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-search]");
+  if (!box) return;
+  var form = box.querySelector("form");
+  var input = form.querySelector("input[name=q]");
+  var selects = form.querySelectorAll("select[data-filter]");
+  var status = box.querySelector("[data-search-status]");
+  var list = box.querySelector("[data-search-results]");
+  var more = box.querySelector("[data-search-more]");
+  var PAGE = 10;
+  var pagefind = null, results = [], shown = 0, run = 0, timer = 0;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function filters() {
+    var chosen = {};
+    for (var i = 0; i < selects.length; i++) {
+      if (selects[i].value) chosen[selects[i].getAttribute("data-filter")] = selects[i].value;
+    }
+    return chosen;
+  }
+
+  function remember(q, chosen) {
+    var params = new URLSearchParams();
+    if (q) params.set("q", q);
+    for (var key in chosen) params.set(key, chosen[key]);
+    var query = params.toString();
+    history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+  }
+
+  function describe(count, q, chosen) {
+    var what = count === 1 ? "1 story" : count.toLocaleString() + " stories";
+    if (!count) what = "No stories";
+    var text = what + (q ? " for “" + q + "”" : "");
+    if (chosen.section) text += " in " + chosen.section;
+    if (chosen.author) text += " by " + chosen.author;
+    return text + ".";
+  }
+
+  function render(data) {
+    var item = el("li", "search-result");
+    var body = el("div", "search-result-body");
+    var meta = data.meta || {}, tags = data.filters || {};
+    if (tags.section) body.appendChild(el("p", "kicker", tags.section.join(", ")));
+    var heading = el("h2", "card-title");
+    var link = el("a", "", meta.title || data.url);
+    link.href = data.url;
+    heading.appendChild(link);
+    body.appendChild(heading);
+    var excerpt = el("p", "search-excerpt");
+    /* Pagefind's excerpt is escaped text with <mark> around hits; keep only those tags. */
+    excerpt.innerHTML = (data.excerpt || "").replace(/<(?!\/?mark>)/g, "&lt;");
+    body.appendChild(excerpt);
+    var line = el("p", "card-meta");
+    if (tags.author) line.appendChild(el("span", "byline", "By " + tags.author.join(" and ")));
+    if (meta.date) line.appendChild(el("span", "search-date", meta.date));
+    body.appendChild(line);
+    item.appendChild(body);
+    if (meta.image) {
+      var img = el("img", "search-thumb");
+      img.src = meta.image;
+      img.alt = "";
+      img.width = 96;
+      img.height = 64;
+      img.loading = "lazy";
+      img.decoding = "async";
+      item.appendChild(img);
+      item.className += " has-image";
+    }
+    return item;
+  }
+
+  async function showMore(ticket) {
+    var next = results.slice(shown, shown + PAGE);
+    shown += next.length;
+    var data = await Promise.all(next.map(function (r) { return r.data(); }));
+    if (ticket !== run) return;
+    for (var i = 0; i < data.length; i++) list.appendChild(render(data[i]));
+    more.hidden = shown >= results.length;
+  }
+
+  async function search() {
+    var ticket = ++run;
+    var q = input.value.trim(), chosen = filters();
+    remember(q, chosen);
+    list.textContent = "";
+    more.hidden = true;
+    results = [];
+    shown = 0;
+    if (!q && !Object.keys(chosen).length) {
+      status.textContent = "";
+      return;
+    }
+    if (!pagefind) return;
+    status.textContent = "Searching…";
+    var options = { filters: chosen };
+    if (!q) options.sort = { date: "desc" };
+    var found = await pagefind.search(q || null, options);
+    if (ticket !== run || !found) return;
+    results = found.results;
+    status.textContent = describe(results.length, q, chosen);
+    await showMore(ticket);
+  }
+
+  function fill(select, counts, wanted) {
+    var names = Object.keys(counts || {}).sort(function (a, b) { return a.localeCompare(b); });
+    for (var i = 0; i < names.length; i++) {
+      var option = el("option", "", names[i] + " (" + counts[names[i]] + ")");
+      option.value = names[i];
+      option.selected = names[i] === wanted;
+      select.appendChild(option);
+    }
+  }
+
+  async function start() {
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    try {
+      pagefind = await import(box.getAttribute("data-bundle") + "pagefind.js");
+      await pagefind.options({ baseUrl: box.getAttribute("data-base"), excerptLength: 30 });
+      var all = await pagefind.filters();
+      for (var i = 0; i < selects.length; i++) {
+        var key = selects[i].getAttribute("data-filter");
+        fill(selects[i], all[key], params.get(key));
+      }
+      form.querySelector("[data-search-filters]").hidden = false;
+    } catch (e) {
+      pagefind = null;
+      status.textContent = "Search is not available yet.";
+      return;
+    }
+    await search();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    search();
+  });
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(search, 250);
+  });
+  for (var i = 0; i < selects.length; i++) selects[i].addEventListener("change", search);
+  more.addEventListener("click", function () { showMore(run); });
+  start();
+})();

@@ -1,0 +1,291 @@
+"""Search (sitegen/search.py): the Pagefind index holds exactly the published articles with their
+section, author, date and image; drafts and embargoed stories never reach it; the bundle is the
+same bytes for the same pages; `[search] enabled = false` leaves no trace; failures are
+SitegenErrors. The browser side is in tests/browser/test_search_browser.py."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.config import SearchConfig, load_config
+from sitegen.errors import SitegenError
+from sitegen.search import SEARCH_FOLDER, article_glob, index_site, stabilise_bundle
+from tests.conftest import AUTHOR, SITES, MakeSite, article, build_into
+from tests.helpers import page
+
+PUBLISHED_WORD = "pelicanrost"
+DRAFT_WORD = "zanzibarflux"
+EMBARGO_WORD = "quokkamere"
+PAGE_WORD = "marmotvale"
+SITE = {
+    "sitegen.toml": 'title = "Search Test"\nbase_url = "https://search.example/"\n',
+    "content/authors/jane-doe.md": AUTHOR,
+    "content/authors/ben-ortiz.md": "---\nname: Ben Ortiz\n---\nBen edits.\n",
+    "content/articles/one.md": article(
+        "Harbour reopens",
+        extra="image: /images/harbour.svg\nimage_alt: A harbour\ntags: [ports]\n",
+        body=f"The harbour reopened today after the {PUBLISHED_WORD} storm.\n",
+    ),
+    "content/articles/two.md": article(
+        "Rates held",
+        date="2026-06-02T09:00:00",
+        category="Economy",
+        author="[jane-doe, ben-ortiz]",
+        body="The central bank held rates.\n",
+    ),
+    "content/articles/draft.md": article(
+        "Unfinished story", extra="draft: true\n", body=f"Not ready: {DRAFT_WORD}.\n"
+    ),
+    "content/articles/later.md": article(
+        "Tomorrow's news", date="2026-07-01T09:00:00", body=f"Embargoed: {EMBARGO_WORD}.\n"
+    ),
+    "content/pages/about.md": f"---\ntitle: About\n---\nAbout us and the {PAGE_WORD}.\n",
+    "static/files/notes.txt": "Notes for readers.\n",
+    "static/images/harbour.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200" viewBox="0 0 300 200">'
+        '<rect width="300" height="200" fill="#acd"/></svg>\n'
+    ),
+}
+
+
+def read_bundle(output: Path) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
+    """pagefind-entry.json, every page record (fragment) and all index bytes, decompressed."""
+    bundle = output / SEARCH_FOLDER
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    fragments = []
+    everything = b""
+    for path in sorted(bundle.rglob("*")):
+        if path.suffix not in {".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta"}:
+            continue
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        everything += data
+        if path.suffix == ".pf_fragment":
+            fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
+    return entry, fragments, everything
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def built(make_site: MakeSite, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    build_into(make_site(SITE), out)
+    return out
+
+
+def test_search_is_on_by_default() -> None:
+    assert SearchConfig().enabled is True
+
+
+def test_only_published_articles_are_indexed(built: Path) -> None:
+    entry, fragments, everything = read_bundle(built)
+    assert sorted(f["url"] for f in fragments) == [
+        "/economy/rates-held/",
+        "/politics/harbour-reopens/",
+    ]
+    assert [lang["page_count"] for lang in entry["languages"].values()] == [2]
+    assert PUBLISHED_WORD.encode() in everything
+    for word in (DRAFT_WORD, EMBARGO_WORD, PAGE_WORD):
+        assert word.encode() not in everything, f"{word} reached the search index"
+    assert not (built / "politics/unfinished-story").exists()
+
+
+def test_drafts_and_embargoed_stories_of_the_basic_site_are_not_indexed(basic_site: Path) -> None:
+    _, fragments, everything = read_bundle(basic_site)
+    urls = {f["url"] for f in fragments}
+    articles = {
+        "/" + p.parent.relative_to(basic_site).as_posix() + "/"
+        for p in basic_site.rglob("index.html")
+        if 'class="page-article"' in p.read_text(encoding="utf-8")
+    }
+    assert urls == articles and len(urls) > 5
+    assert b"Secret budget draft" not in everything
+    assert b"Embargoed jobs report" not in everything
+
+
+def test_articles_under_any_permalink_pattern_are_indexed(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    files = dict(SITE)
+    files["sitegen.toml"] += '\n[permalinks]\narticle = "/stories/{year}/{month}/{slug}/"\n'
+    out = tmp_path / "out"
+    build_into(make_site(files), out)
+    _, fragments, _ = read_bundle(out)
+    assert sorted(f["url"] for f in fragments) == [
+        "/stories/2026/06/harbour-reopens/",
+        "/stories/2026/06/rates-held/",
+    ]
+
+
+def test_article_glob_follows_the_permalink_pattern() -> None:
+    assert article_glob("/{category}/{slug}/") == "*/*/index.html"
+    assert article_glob("/news/{year}-{month}/{slug}/") == "news/*-*/*/index.html"
+    assert article_glob("/odd[1]/{slug}/") is None
+
+
+def test_records_carry_section_author_date_and_image(built: Path) -> None:
+    _, fragments, _ = read_bundle(built)
+    by_url = {f["url"]: f for f in fragments}
+    one, two = by_url["/politics/harbour-reopens/"], by_url["/economy/rates-held/"]
+    assert one["filters"] == {"section": ["Politics"], "author": ["Jane Doe"]}
+    assert sorted(two["filters"]["author"]) == ["Ben Ortiz", "Jane Doe"]
+    assert two["filters"]["section"] == ["Economy"]
+    assert one["meta"]["title"] == "Harbour reopens"
+    assert one["meta"]["date"] == "June 1, 2026"
+    assert one["meta"]["image"] == "/images/harbour.svg"
+    assert one["meta"]["image_alt"] == "A harbour"
+    assert "image" not in two["meta"], "an author's avatar must not stand in for a lead image"
+    # The story is indexed; the boxes around it are not.
+    assert "Share this story" not in one["content"]
+    assert "Topics" not in one["content"]
+    assert "Jane reports" not in one["content"]  # the author box bio
+    assert PUBLISHED_WORD in one["content"]
+
+
+def test_only_article_elements_are_marked_for_indexing(built: Path) -> None:
+    for html in built.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        marks = text.count("data-pagefind-body")
+        is_article = 'class="page-article"' in text
+        assert marks == (1 if is_article else 0), html
+    doc = page(built, "/politics/harbour-reopens/")
+    body = doc.find(attrs={"data-pagefind-body": True})
+    assert body.name == "article"
+    assert body.select_one("[data-pagefind-filter=section]").get_text() == "Politics"
+    assert [a.get_text() for a in body.select("[data-pagefind-filter=author]")] == ["Jane Doe"]
+    for selector in (".share", ".author-box"):
+        for box in body.select(selector):
+            assert box.get("data-pagefind-ignore") == "all", selector
+
+
+def test_the_search_page_and_header_box(built: Path) -> None:
+    doc = page(built, "/search/")
+    assert doc.find("meta", attrs={"name": "robots"})["content"] == "noindex"
+    assert doc.select_one("[data-search]")["data-bundle"] == "/pagefind/"
+    assert doc.select_one("form.search-form input[name=q]") is not None
+    assert {s["name"] for s in doc.select("form.search-form select")} == {"section", "author"}
+    assert any("/js/search.js" in s["src"] for s in doc.select("script[src]"))
+    front = page(built, "/")
+    form = front.select_one("form.nav-search")
+    assert form["action"] == "/search/" and form.select_one("input")["name"] == "q"
+    assert not any("search.js" in s["src"] for s in front.select("script[src]"))
+    assert (built / SEARCH_FOLDER / "pagefind.js").is_file()
+
+
+def test_search_off_leaves_no_trace(make_site: MakeSite, tmp_path: Path) -> None:
+    files = dict(SITE)
+    files["sitegen.toml"] += "\n[search]\nenabled = false\n"
+    root = make_site(files)
+    assert load_config(root).search.enabled is False
+    out = tmp_path / "off"
+    build_into(root, out)
+    assert not (out / SEARCH_FOLDER).exists()
+    assert not (out / "search").exists()
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert 'role="search"' not in text, html
+        assert "/search/" not in text, html
+        assert "search.js" not in text, html
+
+
+def test_the_same_pages_give_the_same_bundle(make_site: MakeSite, tmp_path: Path) -> None:
+    root = make_site(SITE)
+    build_into(root, tmp_path / "a")
+    build_into(root, tmp_path / "b")
+    a, b = tree(tmp_path / "a" / SEARCH_FOLDER), tree(tmp_path / "b" / SEARCH_FOLDER)
+    assert sorted(a) == sorted(b)
+    assert a == b
+
+
+def test_stabilise_leaves_unknown_files_alone(built: Path) -> None:
+    bundle = built / SEARCH_FOLDER
+    before = tree(bundle)
+    stabilise_bundle(bundle)  # already stable: nothing to do
+    assert tree(bundle) == before
+    broken = next((bundle / "filter").iterdir())
+    broken.write_bytes(gzip.compress(b"pagefind_dcd\xff\xff", mtime=0))
+    changed = tree(bundle)
+    stabilise_bundle(bundle)
+    assert tree(bundle) == changed
+
+
+def test_a_site_without_articles_builds_without_an_index(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    files = {k: v for k, v in SITE.items() if not k.startswith("content/articles/")}
+    out = tmp_path / "out"
+    build_into(make_site(files), out)
+    assert (out / "search" / "index.html").is_file()
+    assert not (out / SEARCH_FOLDER).exists()
+
+
+def test_a_failing_indexer_is_a_sitegen_error(built: Path, tmp_path: Path) -> None:
+    site = tmp_path / "copy"
+    shutil.copytree(built, site)
+    shutil.rmtree(site / SEARCH_FOLDER)
+    (site / SEARCH_FOLDER).write_text("a file where the bundle folder should go\n")
+    with pytest.raises(SitegenError, match="Pagefind failed to index") as caught:
+        index_site(site, load_config(SITES / "basic" / "site"))
+    assert "search" in str(caught.value)
+
+
+def test_a_missing_pagefind_is_a_sitegen_error(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pagefind" else real(name, *a)
+    )
+    with pytest.raises(SitegenError, match=r"pip install 'pagefind\[bin\]'"):
+        index_site(built, load_config(SITES / "basic" / "site"))
+
+
+def test_unchanged_pages_keep_the_previous_index(make_site: MakeSite, tmp_path: Path) -> None:
+    """A build in which no page changed carries pagefind/ over instead of indexing again."""
+    root = make_site(SITE)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    from datetime import datetime
+
+    from sitegen.build import BuildRequest, build
+    from sitegen.errors import Reporter
+    from sitegen.model.site import BuildOptions
+    from tests.conftest import FIXED_NOW
+
+    options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
+    request = BuildRequest(root=root, output=out, options=options, jobs=1, cache_dir=cache)
+    build(request, Reporter())
+    before = tree(out / SEARCH_FOLDER)
+    inodes = {p: p.stat().st_ino for p in (out / SEARCH_FOLDER).rglob("*") if p.is_file()}
+    (root / "static" / "files" / "notes.txt").write_text("Newer notes for readers.\n")
+    result = build(request, Reporter())
+    assert result.unchanged == result.pages
+    assert tree(out / SEARCH_FOLDER) == before
+    assert {p: p.stat().st_ino for p in inodes} == inodes, "the index was written again"
+    assert (out / "files" / "notes.txt").read_text() == "Newer notes for readers.\n"
+
+
+def test_a_site_under_a_sub_path_loads_its_own_bundle(make_site: MakeSite, tmp_path: Path) -> None:
+    files = dict(SITE)
+    files["sitegen.toml"] = files["sitegen.toml"].replace(
+        "https://search.example/", "https://search.example/news/"
+    )
+    out = tmp_path / "out"
+    build_into(make_site(files), out)
+    box = page(out, "/search/").select_one("[data-search]")
+    assert (box["data-bundle"], box["data-base"]) == ("/news/pagefind/", "/news/")
+    assert page(out, "/").select_one("form.nav-search")["action"] == "/news/search/"
+    _, fragments, _ = read_bundle(out)
+    assert "/politics/harbour-reopens/" in {f["url"] for f in fragments}  # baseUrl adds /news
