@@ -24,7 +24,14 @@ def test_version() -> None:
 
 def test_build_prints_a_summary(tmp_path: Path) -> None:
     code, out, err = run(
-        "build", "-s", str(SITES / "basic" / "site"), "-o", str(tmp_path / "o"), "--now", FIXED_NOW, "--no-cache"
+        "build",
+        "-s",
+        str(SITES / "basic" / "site"),
+        "-o",
+        str(tmp_path / "o"),
+        "--now",
+        FIXED_NOW,
+        "--no-cache",
     )
     assert code == 0, err
     assert re.search(r"^Built \d+ pages in \d+\.\d s", out, re.M)

@@ -89,7 +89,9 @@ def test_sitemap_lists_exactly_the_public_pages(basic_site: Path) -> None:
     html_pages = set()
     for path in basic_site.rglob("*.html"):
         rel = "/" + path.relative_to(basic_site).as_posix()
-        if rel == "/404.html" or soup(path).find("meta", attrs={"name": "robots", "content": "noindex"}):
+        if rel == "/404.html" or soup(path).find(
+            "meta", attrs={"name": "robots", "content": "noindex"}
+        ):
             continue
         html_pages.add(BASE + rel.removesuffix("index.html"))
     assert set(locs) == html_pages

@@ -37,7 +37,12 @@ def test_sample_has_no_dead_links(sample: tuple[Path, Reporter]) -> None:
 
 def test_sample_is_a_real_publication(sample: tuple[Path, Reporter]) -> None:
     out, _ = sample
-    articles = [p for p in out.rglob("index.html") if page(out, "/" + p.parent.relative_to(out).as_posix() + "/").find("article") and p.parent.parent.name not in ("category", "tag", "author", "page", "archive")]
+    articles = [
+        p
+        for p in out.rglob("index.html")
+        if page(out, "/" + p.parent.relative_to(out).as_posix() + "/").find("article")
+        and p.parent.parent.name not in ("category", "tag", "author", "page", "archive")
+    ]
     sections = [p for p in (out / "category").iterdir() if p.is_dir()]
     authors = [p for p in (out / "author").iterdir() if p.is_dir()]
     assert len(sections) >= 8
@@ -47,4 +52,6 @@ def test_sample_is_a_real_publication(sample: tuple[Path, Reporter]) -> None:
         assert (out / name / "index.html").is_file()
     home = page(out, "/")
     footer = home.find("nav", attrs={"aria-label": "Footer"})
-    assert {"/about/", "/contact/", "/privacy-policy/"} <= {a["href"] for a in footer.find_all("a", href=True)}
+    assert {"/about/", "/contact/", "/privacy-policy/"} <= {
+        a["href"] for a in footer.find_all("a", href=True)
+    }
