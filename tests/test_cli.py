@@ -185,3 +185,23 @@ def test_check_reports_without_writing(make_site, tmp_path: Path) -> None:
 
     report = json.loads(out)
     assert report["errors"] == [] and len(report["warnings"]) >= 2
+
+
+def test_check_warns_about_fragments_and_empty_bodies(make_site) -> None:
+    root = make_site(
+        {
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article(
+                "A", body="## Background\n\nSee [b](b.md#nowhere) and [here](#background).\n"
+            ),
+            "content/articles/b.md": article("B", body=""),
+        }
+    )
+    code, _, err = run("check", "-s", str(root))
+    assert code == 0
+    assert (
+        "content/articles/a.md:9: warning: links to b.md#nowhere, but content/articles/b.md has no heading or element with id 'nowhere'"
+        in err
+    )
+    assert "#background" not in err
+    assert "content/articles/b.md:7: warning: the article has no body" in err

@@ -289,3 +289,76 @@ def test_base_url_override_moves_every_absolute_url(tmp_path: Path) -> None:
     )
     assert doc.find("h1") is not None
     assert any(a["href"] == "/pr-7/category/economy/" for a in doc.find_all("a", href=True))
+
+
+def test_full_content_feeds_carry_the_body_with_absolute_links(make_site, tmp_path: Path) -> None:
+    from tests.conftest import AUTHOR, article
+
+    root = make_site(
+        {
+            "sitegen.toml": 'base_url = "https://n.example/"\n[feeds]\nfull_content = true\nscopes = ["site", "tag"]\n',
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article(
+                "Alpha",
+                extra="tags: [alpha]\n",
+                body="See [the other](b.md) and ![map](/map.png).\n",
+            ),
+            "content/articles/b.md": article("Beta", date="2026-05-01T09:00:00"),
+        }
+    )
+    build_into(root, tmp_path / "out")
+    rss = feedparser.parse((tmp_path / "out/feed.xml").read_bytes())
+    assert rss.bozo == 0
+    body = rss.entries[0].content[0].value
+    assert 'href="https://n.example/politics/beta/"' in body
+    assert 'src="https://n.example/map.png"' in body
+    atom = feedparser.parse((tmp_path / "out/tag/alpha/atom.xml").read_bytes())
+    assert atom.bozo == 0 and [e.title for e in atom.entries] == ["Alpha"]
+
+
+def test_sitemap_splits_into_an_index_past_the_limit(monkeypatch, tmp_path: Path) -> None:
+    from sitegen.render import feeds
+
+    monkeypatch.setattr(feeds, "SITEMAP_MAX_URLS", 10)
+    out = tmp_path / "out"
+    build_into(SITES / "basic" / "site", out)
+    index = etree.parse(str(out / "sitemap.xml"))
+    assert index.getroot().tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS)
+    assert parts[0] == BASE + "/sitemap-1.xml" and len(parts) >= 3
+    schema = etree.XMLSchema(etree.parse(str(SITEMAP_XSD)))
+    locs: list[str] = []
+    for loc in parts:
+        doc = etree.parse(str(out / loc.rsplit("/", 1)[1]))
+        assert schema.validate(doc), schema.error_log
+        urls = doc.xpath("//sm:url/sm:loc/text()", namespaces=NS)
+        assert len(urls) <= 10
+        locs += urls
+    # sitemap.xsd has no sitemapindex (that is siteindex.xsd, which the npm package does not ship).
+    for entry in index.xpath("//sm:sitemap", namespaces=NS):
+        assert [c.tag.split("}")[1] for c in entry] in (["loc", "lastmod"], ["loc"])
+    assert sorted(locs) == sorted(_sitemap_locs_of_unsplit_build(tmp_path))
+
+
+def _sitemap_locs_of_unsplit_build(tmp_path: Path) -> list[str]:
+    out = tmp_path / "unsplit"
+    build_into(SITES / "basic" / "site", out)
+    return _sitemap_locs(out)
+
+
+def test_robots_rules_are_configurable(make_site, tmp_path: Path) -> None:
+    from tests.conftest import AUTHOR, article
+
+    root = make_site(
+        {
+            "sitegen.toml": 'base_url = "https://n.example/"\n[robots]\ndisallow = ["/search/", "/drafts/"]\nextra = "User-agent: GPTBot\\nDisallow: /"\n[sitemap]\nnews = false\n',
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article("Alpha"),
+        }
+    )
+    build_into(root, tmp_path / "out")
+    robots = (tmp_path / "out/robots.txt").read_text()
+    assert "Disallow: /search/\nDisallow: /drafts/\n" in robots
+    assert "Sitemap: https://n.example/sitemap.xml" in robots and "news-sitemap" not in robots
+    assert robots.rstrip().endswith("User-agent: GPTBot\nDisallow: /")
+    assert not (tmp_path / "out/news-sitemap.xml").exists()

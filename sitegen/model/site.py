@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from sitegen.assets import MEDIA_TYPES, StaticInfo
 from sitegen.config import MenuEntry, RelatedConfig, SiteConfig
@@ -148,6 +149,7 @@ def build_site(
             drafts_left_out,
             sources_by_rel,
             image_sizes,
+            markups,
             reporter,
             errors,
         )
@@ -161,6 +163,7 @@ def build_site(
             drafts_left_out,
             sources_by_rel,
             image_sizes,
+            markups,
             reporter,
             errors,
         )
@@ -473,6 +476,12 @@ def _article(
     corrections = _corrections(f, config)
     if not title and not markup.word_count:
         f.error("title", "the article has neither a title nor a body")
+    elif not markup.word_count:
+        reporter.warn(
+            source.display,
+            source.body_line,
+            "the article has no body; write the story below the front matter",
+        )
     if not f.ok or when is None or category is None or not byline:
         return None
     return Article(
@@ -601,6 +610,7 @@ def _resolve_links(
     unpublished: set[str],
     sources: Mapping[str, SourceFile],
     static_files: Mapping[str, object],
+    markups: Mapping[str, Markup],
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> Any:
@@ -634,6 +644,14 @@ def _resolve_links(
     missing = []
     for ref in markup.refs:
         if ref.target in url_of:
+            fragment = unquote(ref.text.partition("#")[2])
+            target = markups.get(ref.target)
+            if fragment and target is not None and fragment not in target.ids:
+                reporter.warn(
+                    source.display,
+                    _line_of_text(source, ref.text),
+                    f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
+                )
             continue
         line = _line_of_text(source, ref.text)
         if ref.target in sources and ref.target not in unpublished:
