@@ -121,12 +121,13 @@ class BuildState:
         keep = set(present)
         with closing(self._connect()) as db, db:
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+            # A generator, not a list: a cold build would otherwise hold every pickle at once.
             db.executemany(
                 "INSERT OR REPLACE INTO sources VALUES (?, ?)",
-                [
+                (
                     (rel, pickle.dumps(c, protocol=pickle.HIGHEST_PROTOCOL))
                     for rel, c in changed_sources.items()
-                ],
+                ),
             )
             stale = [(rel,) for (rel,) in db.execute("SELECT rel FROM sources") if rel not in keep]
             db.executemany("DELETE FROM sources WHERE rel = ?", stale)
