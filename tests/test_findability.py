@@ -363,3 +363,27 @@ def test_robots_rules_are_configurable(make_site, tmp_path: Path) -> None:
     assert "Sitemap: https://n.example/sitemap.xml" in robots and "news-sitemap" not in robots
     assert robots.rstrip().endswith("User-agent: GPTBot\nDisallow: /")
     assert not (tmp_path / "out/news-sitemap.xml").exists()
+
+
+def test_noindex_articles_stay_out_of_feeds_and_sitemaps(make_site, tmp_path: Path) -> None:
+    from tests.conftest import AUTHOR, article
+
+    root = make_site(
+        {
+            "sitegen.toml": 'base_url = "https://n.example/"\n',
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/open.md": article("Open story", date="2026-06-15T08:00:00"),
+            "content/articles/hidden.md": article(
+                "Hidden story", date="2026-06-15T09:00:00", extra="noindex: true\n"
+            ),
+        }
+    )
+    build_into(root, tmp_path / "out")
+    out = tmp_path / "out"
+    hidden = page(out, "/politics/hidden-story/")
+    assert hidden.find("meta", attrs={"name": "robots", "content": "noindex"}) is not None
+    for name in ("feed.xml", "atom.xml", "category/politics/feed.xml", "author/jane-doe/atom.xml"):
+        titles = [e.title for e in feedparser.parse((out / name).read_bytes()).entries]
+        assert titles == ["Open story"], name
+    assert not any("hidden" in loc for loc in _sitemap_locs(out))
+    assert [u.rsplit("/", 2)[1] for u in _news_urls(out)] == ["open-story"]
