@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from sitegen import __version__
 from sitegen.errors import BuildError, Reporter, SitegenError
+
+if TYPE_CHECKING:
+    from sitegen.build import BuildRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,6 +60,23 @@ def _parse_now(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:
         raise click.BadParameter(f"{value!r} needs a time zone, e.g. 2025-05-12T10:00:00+06:00")
     return parsed
+
+
+def _request(
+    source: Path,
+    output: Path | None,
+    drafts: bool,
+    future: bool,
+    base_url: str | None,
+    now: str | None,
+) -> BuildRequest:
+    """The request the common options describe (build and check share them)."""
+    from sitegen.build import BuildRequest
+    from sitegen.model.site import BuildOptions
+
+    overrides = {"base_url": base_url} if base_url else {}
+    options = BuildOptions(drafts=drafts, future=future, now=_parse_now(now))
+    return BuildRequest(root=source, output=output, overrides=overrides, options=options)
 
 
 def _common_build_options(func: F) -> F:
@@ -132,18 +153,12 @@ def build(
     verbose: bool,
 ) -> None:
     """Build the site into the output folder."""
-    from sitegen.build import BuildRequest
     from sitegen.build import build as run_build
-    from sitegen.model.site import BuildOptions
 
     reporter = Reporter()
-    overrides = {"base_url": base_url} if base_url else {}
-    request = BuildRequest(
-        root=source,
-        output=output,
-        overrides=overrides,
+    request = replace(
+        _request(source, output, drafts, future, base_url, now),
         jobs=jobs,
-        options=BuildOptions(drafts=drafts, future=future, now=_parse_now(now)),
         cache_dir=None if no_cache else source / ".sitegen-cache",
         clean=clean,
     )
@@ -253,17 +268,10 @@ def check_command(
     """Validate the site (content, links, templates) without writing anything."""
     import json
 
-    from sitegen.build import BuildRequest, check
-    from sitegen.model.site import BuildOptions
+    from sitegen.build import check
 
     reporter = Reporter()
-    overrides = {"base_url": base_url} if base_url else {}
-    request = BuildRequest(
-        root=source,
-        output=output,
-        overrides=overrides,
-        options=BuildOptions(drafts=drafts, future=future, now=_parse_now(now)),
-    )
+    request = _request(source, output, drafts, future, base_url, now)
     errors: tuple[SitegenError, ...] = ()
     pages = 0
     try:
