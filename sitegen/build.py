@@ -140,6 +140,7 @@ def build(
     previous = snapshot.outputs if trusted else {}
     fingerprints: dict[str, str] = {}
     unchanged = 0
+    carried: list[tuple[str, Path]] = []
     articles_changed = False
     with Stage(plan.output) as stage:
         total = len(plan.jobs)
@@ -149,7 +150,7 @@ def build(
             fingerprints[job.path] = fingerprint
             old = output / job.path
             if previous.get(job.path) == fingerprint and old.is_file():
-                stage.link_or_copy(job.path, old)
+                carried.append((job.path, old))
                 unchanged += 1
             else:
                 try:
@@ -168,6 +169,7 @@ def build(
                 clock.tick("render", done, total)
         if errors:
             raise BuildError(errors)
+        stage.link_many(carried)
         clock.lap("render")
         gone = set(previous) - {j.path for j in plan.jobs} - set(plan.static)
         html_changed = articles_changed or bool(gone)

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -104,14 +105,27 @@ class Stage:
             except OSError:
                 continue
 
+    def link_many(self, pairs: list[tuple[str, Path]]) -> None:
+        """link_or_copy for many files at once: on slow disks the metadata calls dominate, and
+        they overlap well across threads (each call releases the GIL)."""
+        for rel, _ in pairs:
+            self.target(rel)  # create the folders first, in order, on this thread
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for _ in pool.map(lambda pair: self._link(*pair), pairs):
+                pass
+        self.files_linked += len(pairs)
+
     def link_or_copy(self, rel: str, source: Path) -> None:
         """Reuse an unchanged file from the previous output without rewriting its bytes."""
+        self._link(rel, source)
+        self.files_linked += 1
+
+    def _link(self, rel: str, source: Path) -> None:
         target = self.target(rel)
         try:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
-        self.files_linked += 1
 
     def commit(self) -> None:
         if self.output.exists():
