@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import mimetypes
 import os
+import signal
 import socket
 import threading
 import time
@@ -188,6 +189,11 @@ def serve(
     thread); `on_ready` gets the URL once the server listens. Raises ServeError when the server
     cannot listen, before building anything. A failing build never stops the server."""
     _check_port(request.host, request.port)
+    # A process started in the background by a shell inherits SIGINT ignored, and a service
+    # manager stops with SIGTERM: both must stop the server the way Ctrl-C does.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     preview = _Preview(request, on_build)
     url = local_url(request.host, request.port)
 
