@@ -72,14 +72,9 @@ SITE_FILES = {
 }
 BUDGET_URL = "/politics/budget-passes/"
 ARTICLE_TEMPLATE = "themes/plain/templates/article.html"
-SITEGEN = [
-    sys.executable,
-    "-c",
-    # `python -m sitegen`, with Ctrl-C working even when pytest itself runs in the background
-    # of a non-interactive shell, which starts it (and so its children) ignoring SIGINT.
-    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "runpy.run_module('sitegen', run_name='__main__', alter_sys=True)",
-]
+# Plain `python -m sitegen`: serve restores Ctrl-C itself, even when started (like pytest in
+# the background of a non-interactive shell) with SIGINT ignored.
+SITEGEN = [sys.executable, "-m", "sitegen"]
 
 
 def write_site(root: Path, files: dict[str, str] = SITE_FILES) -> Path:
@@ -396,6 +391,34 @@ def test_ctrl_c_stops_cleanly(served: Served) -> None:
     served.stop()
     assert "Traceback" not in served.stderr
     assert "Stopped the preview server." in served.stdout
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_when_started_with_sigint_ignored(site: Path, stop: signal.Signals) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*SITEGEN, "serve", "--source", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        proc.send_signal(stop)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "Stopped the preview server." in out
 
 
 def test_ctrl_c_with_a_broken_site_stops_cleanly(served: Served) -> None:
