@@ -231,6 +231,8 @@ def test_open_graph_and_twitter_tags_are_absolute(basic_site: Path) -> None:
     doc = page(basic_site, "/world/summit-opens-with-pledges-on-water/")
     og = {m["property"]: m["content"] for m in doc.find_all("meta", property=True)}
     assert og["og:type"] == "article"
+    assert og["og:title"] == "Summit opens with pledges on water"  # og:site_name carries the title
+    assert og["og:site_name"] == "The Test Gazette"
     assert og["og:url"] == BASE + "/world/summit-opens-with-pledges-on-water/"
     assert og["og:image"] == BASE + "/images/pic.svg"
     assert (og["og:image:width"], og["og:image:height"]) == ("1200", "675")

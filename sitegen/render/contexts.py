@@ -58,6 +58,8 @@ class Meta:
 
     title: str
     """Full <title> text (page title · site title)."""
+    og_title: str
+    """The page's own title, for social cards (which show the site name separately)."""
     description: str
     canonical: str
     """Absolute URL of this page."""

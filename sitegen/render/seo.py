@@ -33,6 +33,7 @@ def page_meta(
     src, width, height, alt = image or ("", None, None, "")
     return Meta(
         title=full_title,
+        og_title=title,
         description=description or config.description or config.tagline,
         canonical=urls.absolute(url),
         og_type=og_type,  # type: ignore[arg-type]
