@@ -14,7 +14,7 @@ from typing import Any, Literal
 import frontmatter.default_handlers
 import yaml
 
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ContentError
 
 Kind = Literal["article", "author", "page"]
 KIND_FOLDERS: dict[str, Kind] = {"articles": "article", "authors": "author", "pages": "page"}
@@ -220,21 +220,6 @@ def _find_control(key: str, value: Any) -> str | None:
 
 
 _KEY = re.compile(r"^([^\s#:][^:]*?)\s*:")
-
-
-def read_all(content_dir: Path, site_root: Path) -> tuple[list[SourceFile], list[SitegenError]]:
-    """Read every content file, collecting errors instead of stopping at the first."""
-    sources: list[SourceFile] = []
-    errors: list[SitegenError] = []
-    for rel, path in find_sources(content_dir):
-        display = _display(path, site_root)
-        try:
-            sources.append(read_source(content_dir, rel, display))
-        except ContentError as exc:
-            errors.append(exc)
-        except OSError as exc:
-            errors.append(ContentError(display, None, f"cannot be read: {exc.strerror}"))
-    return sources, errors
 
 
 def _display(path: Path, root: Path) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sitegen import __version__
 from sitegen.markup import Markup
@@ -73,7 +72,7 @@ class BuildState:
     def load(self) -> Snapshot:
         """Everything cached, or an empty snapshot when the cache is missing or unreadable."""
         if not self.path.exists():
-            return Snapshot({}, {}, {})
+            return empty_snapshot()
         try:
             with closing(self._connect()) as db:
                 meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -83,7 +82,7 @@ class BuildState:
                 }
                 outputs = dict(db.execute("SELECT path, fingerprint FROM outputs").fetchall())
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return Snapshot({}, {}, {})
+            return empty_snapshot()
         return Snapshot(meta, sources, outputs)
 
     def meta(self) -> dict[str, str]:
@@ -150,6 +149,3 @@ class Snapshot:
 
 def empty_snapshot() -> Snapshot:
     return Snapshot({}, {}, {})
-
-
-__all__ = ["Any", "BuildState", "CachedSource", "Snapshot", "empty_snapshot"]

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sitegen.model.entities import Article, Author, Site
+from sitegen.model.entities import Author, Site
 
 
 def _hash(parts: Iterable[object]) -> str:
@@ -55,7 +55,3 @@ def _author_key(author: Author) -> tuple[str, str, str, str, str]:
 def global_digest(*parts: object) -> str:
     """What every page shows or depends on: settings, templates, menus, the section list."""
     return _hash(parts)
-
-
-def article_list_digest(articles: Iterable[Article], digests: Digests) -> list[str]:
-    return [digests.card[a.source] for a in articles]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -423,6 +422,3 @@ def share_links(url: str, title: str) -> list[ShareLink]:
         ),
         ShareLink("Email", f"mailto:?subject={t}&body={u}", "Share by email"),
     ]
-
-
-__all__ = ["datetime", "find_path_clashes", "plan_site", "share_links", "site_info"]
