@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import ContentError, SitegenError
+from sitegen.sources import display_path
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
@@ -53,7 +54,7 @@ def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], 
                 if not path.resolve().is_relative_to(real_top):
                     errors.append(
                         ContentError(
-                            _show(path, site_root),
+                            display_path(path, site_root),
                             None,
                             "is a link to a file outside its folder; copy the file in instead",
                         )
@@ -147,10 +148,3 @@ def _svg(text: str) -> tuple[int, int] | None:
     if box:
         return round(float(box.group(1))), round(float(box.group(2)))
     return None
-
-
-def _show(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

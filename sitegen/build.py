@@ -40,7 +40,7 @@ from sitegen.render.templates import (
     theme_dirs,
     theme_static_dirs,
 )
-from sitegen.sources import find_sources, read_source
+from sitegen.sources import display_path, find_sources, read_source
 from sitegen.state import BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
 
@@ -273,7 +273,7 @@ def plan_build(
     planned = {j.path for j in jobs}
     clashes += [
         SitegenError(
-            _display(f, root),
+            display_path(f, root),
             None,
             f"has the same output path ({p}) as a generated page; rename the file",
         )
@@ -332,7 +332,7 @@ def read_sources(
     found: dict[str, CachedSource] = {}
     errors: list[SitegenError] = []
     for rel, path in find_sources(content_dir):
-        display = _display(path, root)
+        display = display_path(path, root)
         try:
             stat = path.stat()
             cached = snapshot.sources.get(rel)
@@ -548,10 +548,3 @@ def _valid_until(site: Site, config: SiteConfig, now: datetime) -> datetime:
         else:
             break  # newest first: everything older is past both thresholds
     return min(moments)
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)

@@ -222,7 +222,8 @@ def _find_control(key: str, value: Any) -> str | None:
 _KEY = re.compile(r"^([^\s#:][^:]*?)\s*:")
 
 
-def _display(path: Path, root: Path) -> str:
+def display_path(path: Path, root: Path) -> str:
+    """A path as messages show it: relative to the site root when it is inside it."""
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
