@@ -28,7 +28,11 @@ def check_body_links(
         for url in markup.local_links:
             problem = _problem(url, urls, outputs, markup.ids)
             if problem:
-                reporter.warn(source.display, _line(source, url), problem)
+                reporter.warn(
+                    source.display,
+                    source.line_of_text(f"]({url}", f'="{url}"', url, url.split("#")[0] or url),
+                    problem,
+                )
 
 
 def _problem(url: str, urls: Urls, outputs: Collection[str], ids: frozenset[str]) -> str:
@@ -48,11 +52,3 @@ def _problem(url: str, urls: Urls, outputs: Collection[str], ids: frozenset[str]
     if rel in outputs or (not path.endswith("/") and f"{rel}/index.html" in outputs):
         return ""
     return f"links to {url}, but the site has no such page or file; fix the link or add the page"
-
-
-def _line(source: SourceFile, url: str) -> int:
-    for needle in (f"]({url}", f'="{url}"', url, url.split("#")[0] or url):
-        index = source.body.find(needle)
-        if index >= 0:
-            return source.body_line + source.body.count("\n", 0, index)
-    return source.body_line

@@ -42,6 +42,15 @@ class SourceFile:
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
 
+    def line_of_text(self, *needles: str) -> int:
+        """File line of the first needle found in the body (try the most specific first);
+        the body's first line when none is."""
+        for needle in needles:
+            index = self.body.find(needle)
+            if index >= 0:
+                return self.body_line + self.body.count("\n", 0, index)
+        return self.body_line
+
 
 class _Loader(yaml.CSafeLoader):
     """Safe YAML that keeps dates as strings, so we parse them ourselves and report bad ones."""

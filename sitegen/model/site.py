@@ -209,11 +209,11 @@ def _resolve_links(
     for url in markup.unsafe_links:
         reporter.warn(
             source.display,
-            _line_of_text(source, url),
+            source.line_of_text(f"]({url}", url),
             f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
         )
     for image in markup.images:
-        line = _line_of_text(source, image.src)
+        line = source.line_of_text(f"]({image.src}", image.src)
         if (
             image.src.startswith("/")
             and not image.src.startswith("//")
@@ -240,11 +240,11 @@ def _resolve_links(
             if fragment and target is not None and fragment not in target.ids:
                 reporter.warn(
                     source.display,
-                    _line_of_text(source, ref.text),
+                    source.line_of_text(f"]({ref.text}", ref.text),
                     f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
                 )
             continue
-        line = _line_of_text(source, ref.text)
+        line = source.line_of_text(f"]({ref.text}", ref.text)
         if ref.target in sources and ref.target not in unpublished:
             continue  # the target exists but has errors of its own, reported there
         if ref.target in unpublished:
@@ -279,16 +279,6 @@ def _replace(item: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
     return replace(item, **changes)
-
-
-def _line_of_text(source: SourceFile, needle: str) -> int:
-    """Line of a link target: as a Markdown link `](target` first, else anywhere."""
-    index = source.body.find(f"]({needle}")
-    if index < 0:
-        index = source.body.find(needle)
-    if index < 0:
-        return source.body_line
-    return source.body_line + source.body.count("\n", 0, index)
 
 
 def _menus(
