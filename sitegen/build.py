@@ -144,7 +144,7 @@ def build(
     articles_changed = False
     with Stage(plan.output) as stage:
         total = len(plan.jobs)
-        errors: list[SitegenError] = []
+        renderer = _Renderer(plan)
         for done, job in enumerate(plan.jobs, start=1):
             fingerprint = job.fingerprint(plan.global_digest)
             fingerprints[job.path] = fingerprint
@@ -153,22 +153,18 @@ def build(
                 carried.append((job.path, old))
                 unchanged += 1
             else:
-                try:
-                    data = render_template(plan.env, job.template, job.context).encode("utf-8")
-                except SitegenError as exc:
-                    if str(exc) not in {str(e) for e in errors}:
-                        errors.append(exc)
-                    if len(errors) >= MAX_TEMPLATE_ERRORS:
+                data = renderer.render(job)
+                if data is None:
+                    if renderer.full:
                         break
                     continue
-                if not errors:
+                if not renderer.errors:
                     rewritten = stage.write_unless_same(job.path, data, old)
                     # Only article pages are searchable: other pages changing keeps the index.
                     articles_changed |= rewritten and job.template == ARTICLE_TEMPLATE
             if done % 200 == 0:
                 clock.tick("render", done, total)
-        if errors:
-            raise BuildError(errors)
+        renderer.raise_errors()
         stage.link_many(carried)
         clock.lap("render")
         gone = set(previous) - {j.path for j in plan.jobs} - set(plan.static)
@@ -306,22 +302,44 @@ def plan_build(
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
     """Rendered outputs in plan order; template errors are collected and raised together."""
-    errors: list[SitegenError] = []
-    seen: set[str] = set()
+    renderer = _Renderer(plan)
     for job in plan.jobs:
-        try:
-            text = render_template(plan.env, job.template, job.context)
-        except SitegenError as exc:
-            if str(exc) not in seen:
-                seen.add(str(exc))
-                errors.append(exc)
-            if len(errors) >= MAX_TEMPLATE_ERRORS:
+        data = renderer.render(job)
+        if data is None:
+            if renderer.full:
                 break
             continue
-        if not errors:
-            yield job.path, text.encode("utf-8")
-    if errors:
-        raise BuildError(errors)
+        if not renderer.errors:
+            yield job.path, data
+    renderer.raise_errors()
+
+
+class _Renderer:
+    """Renders jobs, collecting template errors: each reported once, at most
+    MAX_TEMPLATE_ERRORS, so one broken template does not print a line per page."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.env = plan.env
+        self.errors: list[SitegenError] = []
+        self._seen: set[str] = set()
+
+    def render(self, job: RenderJob) -> bytes | None:
+        """The page's bytes, or None when its template failed (the error is recorded)."""
+        try:
+            return render_template(self.env, job.template, job.context).encode("utf-8")
+        except SitegenError as exc:
+            if str(exc) not in self._seen:
+                self._seen.add(str(exc))
+                self.errors.append(exc)
+            return None
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= MAX_TEMPLATE_ERRORS
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise BuildError(self.errors)
 
 
 def read_sources(
