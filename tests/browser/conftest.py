@@ -24,17 +24,8 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.browser.sample import Served, build_sample, serve
+from tests.browser.sample import ARGS, CHROMIUM, Served, build_sample, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 TIMEOUT_MS = 10_000
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}

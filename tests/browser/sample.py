@@ -25,6 +25,18 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 """Git-ignored: screenshots and reports a run leaves for people to look at."""
 
 
+# Debian's Chromium, never a downloaded browser; these flags keep it off the (closed) network.
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
 def build_sample(output: Path) -> BuildResult:
     """Build the repository's sample site into `output` (no cache, pinned clock)."""
     options = BuildOptions(now=datetime.fromisoformat(SAMPLE_NOW))
