@@ -108,24 +108,17 @@ class Stage:
     def link_many(self, pairs: list[tuple[str, Path]]) -> None:
         """link_or_copy for many files at once: on slow disks the metadata calls dominate, and
         they overlap well across threads (each call releases the GIL)."""
-        for rel, _ in pairs:
-            self.target(rel)  # create the folders first, in order, on this thread
+        # Targets (and their folders) first, in order, on this thread; then the links.
+        targets = [(self.target(rel), source) for rel, source in pairs]
         with ThreadPoolExecutor(max_workers=8) as pool:
-            for _ in pool.map(lambda pair: self._link(*pair), pairs):
+            for _ in pool.map(lambda pair: _link(*pair), targets):
                 pass
         self.files_linked += len(pairs)
 
     def link_or_copy(self, rel: str, source: Path) -> None:
         """Reuse an unchanged file from the previous output without rewriting its bytes."""
-        self._link(rel, source)
+        _link(self.target(rel), source)
         self.files_linked += 1
-
-    def _link(self, rel: str, source: Path) -> None:
-        target = self.target(rel)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
 
     def commit(self) -> None:
         if self.output.exists():
@@ -163,6 +156,13 @@ def _delete_in_background(path: Path) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def _link(target: Path, source: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def remove_leftovers(output: Path) -> None:
