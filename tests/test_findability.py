@@ -389,3 +389,23 @@ def test_noindex_articles_stay_out_of_feeds_and_sitemaps(make_site, tmp_path: Pa
         assert titles == ["Open story"], name
     assert not any("hidden" in loc for loc in _sitemap_locs(out))
     assert [u.rsplit("/", 2)[1] for u in _news_urls(out)] == ["open-story"]
+
+
+def test_sitemap_splits_by_size_as_well(monkeypatch, tmp_path: Path) -> None:
+    from sitegen.render import feeds
+
+    unsplit = _sitemap_locs_of_unsplit_build(tmp_path)
+    monkeypatch.setattr(feeds, "SITEMAP_MAX_BYTES", 1500)
+    out = tmp_path / "out"
+    build_into(SITES / "basic" / "site", out)
+    index = etree.parse(str(out / "sitemap.xml"))
+    parts = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS)
+    assert len(parts) >= 3
+    locs: list[str] = []
+    for loc in parts:
+        path = out / loc.rsplit("/", 1)[1]
+        body = path.read_bytes()
+        header = body.index(b"<url>")  # the XML declaration and root element: the 1,024 spared
+        assert len(body) - header <= 1500
+        locs += etree.parse(str(path)).xpath("//sm:url/sm:loc/text()", namespaces=NS)
+    assert sorted(locs) == sorted(unsplit)

@@ -3,7 +3,7 @@ the HTML jobs, rendered by the same engine with the XML templates in render/buil
 
 from __future__ import annotations
 
-import math
+import html
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import partial
@@ -27,6 +27,9 @@ from sitegen.render.formats import FEED_FORMATS
 from sitegen.render.jobs import RenderJob
 
 SITEMAP_MAX_URLS = 50_000
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024 - 1024
+"""The protocol's 50 MB (uncompressed) per file, less room for the XML header and root."""
+_ENTRY_BYTES = len("<url><loc></loc><lastmod>2026-01-01T00:00:00+00:00</lastmod></url>\n")
 NEWS_SITEMAP_MAX = 1_000
 
 
@@ -127,13 +130,12 @@ def plan_sitemaps(
             if j.sitemap
         ]
         entries.sort(key=lambda e: e.loc)
-        chunks = max(1, math.ceil(len(entries) / SITEMAP_MAX_URLS))
-        if chunks == 1:
+        chunks = sitemap_chunks(entries)
+        if len(chunks) == 1:
             jobs.append(_whole("sitemap.xml", "sitemap.xml", SitemapContext(entries=entries)))
         else:
             parts = []
-            for n in range(chunks):
-                part = entries[n * SITEMAP_MAX_URLS : (n + 1) * SITEMAP_MAX_URLS]
+            for n, part in enumerate(chunks):
                 name = f"sitemap-{n + 1}.xml"
                 newest = max((e.lastmod for e in part if e.lastmod), default=None)
                 parts.append(SitemapEntry(urls.absolute(urls.special("/" + name)), newest))
@@ -156,6 +158,20 @@ def plan_sitemaps(
         )
         jobs.append(_whole("robots.txt", "robots.txt", robots))
     return jobs
+
+
+def sitemap_chunks(entries: Sequence[SitemapEntry]) -> list[list[SitemapEntry]]:
+    """Entries cut into files of at most SITEMAP_MAX_URLS URLs and SITEMAP_MAX_BYTES bytes."""
+    chunks: list[list[SitemapEntry]] = [[]]
+    size = 0
+    for entry in entries:
+        cost = _ENTRY_BYTES + len(html.escape(entry.loc).encode())
+        if chunks[-1] and (len(chunks[-1]) >= SITEMAP_MAX_URLS or size + cost > SITEMAP_MAX_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(entry)
+        size += cost
+    return chunks
 
 
 def _whole(path: str, template: str, context: Mapping[str, Any]) -> RenderJob:
