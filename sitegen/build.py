@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -44,7 +45,6 @@ from sitegen.sources import display_path, find_sources, read_source
 from sitegen.state import BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
 
-ARTICLE_TEMPLATE = "article.html"
 PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
 MAX_TEMPLATE_ERRORS = 20
@@ -141,7 +141,6 @@ def build(
     fingerprints: dict[str, str] = {}
     unchanged = 0
     carried: list[tuple[str, Path]] = []
-    articles_changed = False
     with Stage(plan.output) as stage:
         total = len(plan.jobs)
         renderer = _Renderer(plan)
@@ -159,16 +158,12 @@ def build(
                         break
                     continue
                 if not renderer.errors:
-                    rewritten = stage.write_unless_same(job.path, data, old)
-                    # Only article pages are searchable: other pages changing keeps the index.
-                    articles_changed |= rewritten and job.template == ARTICLE_TEMPLATE
+                    stage.write_unless_same(job.path, data, old)
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
         stage.link_many(carried)
         clock.lap("render")
-        gone = set(previous) - {j.path for j in plan.jobs} - set(plan.static)
-        html_changed = articles_changed or bool(gone)
         for rel, source in sorted(plan.static.items()):
             stat = source.stat()
             fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
@@ -179,8 +174,7 @@ def build(
             else:
                 stage.copy(rel, source)
         if plan.config.search.enabled:
-            rebuild = (html_changed and request.refresh_search) or request.clean
-            _search_index(stage, output, plan.config, rebuild=rebuild)
+            _search_index(stage, output, plan, request)
             clock.lap("search")
         staged_id = _folder_id(stage.path)
         stage.commit()
@@ -477,18 +471,37 @@ class _CachedRelated:
         return result
 
 
-def _search_index(stage: Stage, output: Path, config: SiteConfig, *, rebuild: bool) -> None:
-    """The Pagefind index over the staged pages; carried over when no page changed."""
-    from sitegen.search import SEARCH_FOLDER, index_site
+def _search_index(stage: Stage, output: Path, plan: Plan, request: BuildRequest) -> None:
+    """The search shards over the staged pages: unchanged shards are carried over, the others
+    indexed. The preview server keeps its first index instead (refresh_search)."""
+    from sitegen.search import SEARCH_FOLDER, SHARD_LIST, update_search
 
     previous = output / SEARCH_FOLDER
-    if not rebuild and previous.is_dir():
-        for path in sorted(previous.rglob("*")):
-            if path.is_file():
-                stage.link_or_copy(path.relative_to(output).as_posix(), path)
+    if not request.refresh_search and not request.clean and (previous / SHARD_LIST).is_file():
+        staged = stage.path / SEARCH_FOLDER
+        if _same_bytes(staged / SHARD_LIST, previous / SHARD_LIST):
+            return  # a stage recycled from an output with this very index
+        shutil.rmtree(staged, ignore_errors=True)
+        stage.link_many(
+            [(p.relative_to(output).as_posix(), p) for p in sorted(previous.rglob("*")) if p.is_file()]
+        )  # fmt: skip
         return
-    index_site(stage.path, config)
-    stage.keep_unchanged(SEARCH_FOLDER, output)
+    pages = [(job.path, job.searchable) for job in plan.jobs if job.searchable is not None]
+    update_search(
+        stage,
+        None if request.clean else output,
+        pages,
+        plan.config,
+        salt=plan.global_digest,
+        workers=request.jobs or os.cpu_count() or 1,
+    )
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:

@@ -103,6 +103,9 @@ class RobotsConfig:
 class SearchConfig:
     enabled: bool = True
     """Full-text search (Pagefind) with a /search/ page and the header search box."""
+    shard_size: int = 1000
+    """Most articles per search index shard (a year, quarter, month or day of stories): an
+    edit re-indexes one shard, and the search page loads every shard's small index file."""
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,8 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
         )
     if config.feeds.items < 1:
         err("feeds.items", "`feeds.items` must be at least 1")
+    if config.search.shard_size < 1:
+        err("search.shard_size", "`search.shard_size` must be at least 1")
     for path in config.robots.disallow:
         if not path.startswith("/") or "\n" in path:
             err(

@@ -1,44 +1,134 @@
-"""Site search: a Pagefind index over the staged output, so search needs no server.
+"""Site search: Pagefind indexes over the staged output, so search needs no server.
 
 The theme marks what gets indexed: only the article element carries `data-pagefind-body`, with
 `data-pagefind-filter` (section, author), `data-pagefind-meta` (date, image) and
 `data-pagefind-sort` (date) inside it and `data-pagefind-ignore` on boxes that are not the story.
 Drafts and embargoed articles are never written, so they are never indexed.
 
-Pagefind runs as its own binary (the `pagefind[bin]` package) on the finished pages; the search
-page loads the bundle it writes into `pagefind/` from the site itself."""
+Articles are indexed in shards (search_shards.py), each a Pagefind bundle in
+`pagefind/<shard>/`, listed newest first in `pagefind/index.json` for the search page to merge.
+Pagefind runs as its own binary (the `pagefind[bin]` package), one process per shard that
+changed, as many at once as the build has workers."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
-import re
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
+from sitegen.render.jobs import Searchable
+from sitegen.search_shards import Shard, plan_shards
+from sitegen.write import Stage
 
 SEARCH_FOLDER = "pagefind"
-"""Folder of the search bundle in the output; the search page loads pagefind.js from it."""
+"""Folder of the search bundles in the output; the search page reads index.json in it."""
+SHARD_LIST = "index.json"
 BODY_MARK = "data-pagefind-body"
 """The attribute that marks the one element of a page to index (articles only)."""
 TIMEOUT = 900
 """Seconds before a hung indexer is given up on."""
+_SCRATCH = ".sitegen-search"
+"""Folder in the stage where each shard's pages are gathered for Pagefind, removed after."""
+_UNUSED = (
+    "pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
+    "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js",
+    "wasm.unknown.pagefind",
+)  # fmt: skip
+"""Pagefind's own UIs: the theme's search.js talks to pagefind.js directly."""
 
 
-def index_site(folder: Path, config: SiteConfig) -> None:
-    """Index the built site in `folder` into `folder/pagefind`.
+def update_search(
+    stage: Stage,
+    previous: Path | None,
+    pages: Sequence[tuple[str, Searchable]],
+    config: SiteConfig,
+    *,
+    salt: str,
+    workers: int,
+) -> tuple[int, int]:
+    """Index the searchable pages of the stage into shards; a shard already in the stage (a
+    recycled folder) or in `previous` (the last output, None to trust nothing) is kept, the
+    others indexed anew. Returns (shards, shards indexed). Raises SitegenError when Pagefind is
+    missing or fails."""
+    language = _index_language(config.language)
+    salt = f"{salt}:{__version__}:{_pagefind_version()}:{language}"
+    shards = plan_shards(pages, config.search.shard_size, salt)
+    bundle = stage.path / SEARCH_FOLDER
+    _drop_unplanned(bundle, {shard.name for shard in shards})
+    todo: list[Shard] = []
+    for shard in shards:
+        rel = f"{SEARCH_FOLDER}/{shard.name}"
+        if _complete(stage.path / rel):
+            continue
+        if previous is not None and _complete(previous / rel):
+            old = previous / rel
+            stage.link_many(
+                [(f"{rel}/{p.relative_to(old).as_posix()}", p)
+                 for p in sorted(old.rglob("*")) if p.is_file()]
+            )  # fmt: skip
+            continue
+        todo.append(shard)
+    if todo:
+        _require_pagefind()
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            for _ in pool.map(lambda shard: _index_shard(stage, shard, language), todo):
+                pass
+        shutil.rmtree(stage.path / _SCRATCH, ignore_errors=True)
+    listed = [s.name for s in shards if _complete(bundle / s.name)]
+    if listed:
+        rel = f"{SEARCH_FOLDER}/{SHARD_LIST}"
+        data = json.dumps({"shards": listed}, indent=1).encode() + b"\n"
+        if previous is None:
+            stage.write(rel, data)
+        else:
+            stage.write_unless_same(rel, data, previous / rel)
+    return len(shards), len(todo)
 
-    Only elements marked with `data-pagefind-body` are indexed, and pages without one are
-    skipped (a site with no articles yet gets no index, and the search page says so).
-    Raises SitegenError when Pagefind is missing or fails."""
+
+def _complete(folder: Path) -> bool:
+    """Whether a bundle of a finished build (the output, or a stage recycled from one) is
+    there; a stage of a build that was stopped is never reused, so half bundles are not met."""
+    return (folder / "pagefind-entry.json").is_file()
+
+
+def _drop_unplanned(bundle: Path, wanted: set[str]) -> None:
+    """A recycled stage may hold bundles of an older build: keep only the planned ones."""
+    if bundle.is_symlink() or bundle.is_file():
+        bundle.unlink()
+        return
+    if not bundle.is_dir():
+        return
+    for entry in bundle.iterdir():
+        if entry.name in wanted and entry.is_dir() and not entry.is_symlink():
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        elif entry.name != SHARD_LIST:
+            entry.unlink()
+
+
+def _pagefind_version() -> str:
+    try:
+        return importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _require_pagefind() -> None:
     if importlib.util.find_spec("pagefind") is None:
         raise SitegenError(
             "search",
@@ -46,17 +136,37 @@ def index_site(folder: Path, config: SiteConfig) -> None:
             "Pagefind is not installed; run `pip install 'pagefind[bin]'` "
             "or turn search off with `[search] enabled = false` in sitegen.toml",
         )
+
+
+def _index_shard(stage: Stage, shard: Shard, language: str) -> None:
+    """Gather the shard's pages (hard links) in a scratch folder and let Pagefind index them
+    into the shard's bundle."""
+    scratch = stage.path / _SCRATCH / shard.name
+    shutil.rmtree(scratch, ignore_errors=True)
+    for page in shard.pages:
+        target = scratch / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(stage.path / page, target)
+        except OSError:
+            shutil.copyfile(stage.path / page, target)
+    out = stage.path / SEARCH_FOLDER / shard.name
+    index_pages(scratch, out, language)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def index_pages(site: Path, out: Path, language: str) -> bool:
+    """Index the marked pages under `site` into the bundle folder `out`; False (and nothing
+    written) when no page carries the mark. Raises SitegenError when Pagefind fails."""
+    _require_pagefind()
     command = [
         sys.executable, "-m", "pagefind",
-        "--site", str(folder.resolve()),
-        "--output-subdir", SEARCH_FOLDER,
+        "--site", str(site.resolve()),
+        "--output-path", str(out.resolve()),
         "--root-selector", f"[{BODY_MARK}]",
-        "--force-language", _index_language(config.language),
+        "--force-language", language,
         "--silent",
     ]  # fmt: skip
-    glob = article_glob(config.permalinks.article)
-    if glob:
-        command += ["--glob", glob]  # skip reading the list pages, feeds' neighbours and archives
     # Pagefind reads pagefind.yml/json/toml and PAGEFIND_* variables: run it in an empty folder
     # without them, so the index depends on the site and these arguments alone.
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
@@ -78,11 +188,14 @@ def index_site(folder: Path, config: SiteConfig) -> None:
             ) from None
         except OSError as exc:
             raise SitegenError("search", None, f"Pagefind could not be started: {exc}") from None
-    if done.returncode == 0 and (folder / SEARCH_FOLDER / "pagefind.js").is_file():
-        stabilise_bundle(folder / SEARCH_FOLDER)
-        return
-    if done.returncode != 0 and not _has_indexable_page(folder):
-        return  # nothing published yet: Pagefind refuses to write an empty index
+    if done.returncode == 0 and (out / "pagefind.js").is_file():
+        for name in _UNUSED:
+            (out / name).unlink(missing_ok=True)
+        stabilise_bundle(out)
+        return True
+    if done.returncode != 0 and not _has_indexable_page(site):
+        shutil.rmtree(out, ignore_errors=True)
+        return False  # nothing to index: Pagefind refuses to write an empty index
     output = "\n".join(
         line for line in (done.stderr + done.stdout).splitlines() if line.strip()
     ).strip()
@@ -91,22 +204,10 @@ def index_site(folder: Path, config: SiteConfig) -> None:
     raise SitegenError(
         "search",
         None,
-        f"Pagefind failed to index {folder} (exit code {done.returncode}):\n{detail}\n"
+        f"Pagefind failed to index {site} (exit code {done.returncode}):\n{detail}\n"
         "Check that `pip install 'pagefind[bin]'` installed its binary for this machine, "
         "or turn search off with `[search] enabled = false` in sitegen.toml",
     )
-
-
-_PLACEHOLDER = re.compile(r"\{[a-z]+\}")
-
-
-def article_glob(pattern: str) -> str | None:
-    """The file glob matching every article page of a permalink pattern (`/{category}/{slug}/`
-    -> `*/*/index.html`), so Pagefind does not parse the other pages only to skip them; None
-    when the pattern's fixed text holds glob syntax (then every page is read)."""
-    if re.search(r"[\[\]{}?*!\\]", _PLACEHOLDER.sub("", pattern)):
-        return None
-    return _PLACEHOLDER.sub("*", pattern).lstrip("/") + "index.html"
 
 
 def _index_language(language: str) -> str:
@@ -119,8 +220,6 @@ def _has_indexable_page(folder: Path) -> bool:
     """Whether any page marks an element for indexing (only asked after Pagefind failed)."""
     mark = BODY_MARK.encode()
     for path in folder.rglob("*.html"):
-        if SEARCH_FOLDER in path.relative_to(folder).parts[:1]:
-            continue
         try:
             if mark in path.read_bytes():
                 return True

@@ -105,12 +105,15 @@ def _tree(folder: Path) -> dict[str, str]:
             search += 1
         else:
             tree[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    entry = folder / "pagefind/pagefind-entry.json"
-    if entry.is_file():
-        languages = json.loads(entry.read_text())["languages"].values()
-        complete = all(
-            (folder / f"pagefind/pagefind.{v['hash']}.pf_meta").is_file() for v in languages
-        )
+    listing = folder / "pagefind/index.json"
+    if listing.is_file():
+        complete = True
+        for shard in json.loads(listing.read_text())["shards"]:
+            entry = folder / "pagefind" / shard / "pagefind-entry.json"
+            languages = json.loads(entry.read_text())["languages"].values()
+            complete &= all(
+                (entry.parent / f"pagefind.{v['hash']}.pf_meta").is_file() for v in languages
+            )
         tree["pagefind/"] = f"{search} files, index complete: {complete}"
     return tree
 

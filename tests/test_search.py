@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ import pytest
 
 from sitegen.config import SearchConfig, load_config
 from sitegen.errors import SitegenError
-from sitegen.search import SEARCH_FOLDER, article_glob, index_site, stabilise_bundle
-from tests.conftest import AUTHOR, SITES, MakeSite, article, build_into
+from sitegen.search import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
+from tests.conftest import AUTHOR, MakeSite, article, build_into
 from tests.helpers import page
 
 PUBLISHED_WORD = "pelicanrost"
@@ -54,21 +53,34 @@ SITE = {
 }
 
 
-def read_bundle(output: Path) -> tuple[dict[str, Any], list[dict[str, Any]], bytes]:
-    """pagefind-entry.json, every page record (fragment) and all index bytes, decompressed."""
-    bundle = output / SEARCH_FOLDER
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+def shards(output: Path) -> list[Path]:
+    """The shard bundles pagefind/index.json lists, newest first."""
+    listing = json.loads((output / SEARCH_FOLDER / SHARD_LIST).read_text(encoding="utf-8"))
+    return [output / SEARCH_FOLDER / name for name in listing["shards"]]
+
+
+def read_bundle(output: Path) -> tuple[int, list[dict[str, Any]], bytes]:
+    """Pages counted by the shards' entry files, every page record (fragment) and all index
+    bytes, decompressed, over every shard."""
+    return read_bundles(shards(output))
+
+
+def read_bundles(bundles: list[Path]) -> tuple[int, list[dict[str, Any]], bytes]:
+    pages = 0
     fragments = []
     everything = b""
-    for path in sorted(bundle.rglob("*")):
-        if path.suffix not in {".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta"}:
-            continue
-        data = gzip.decompress(path.read_bytes())
-        assert data.startswith(b"pagefind_dcd")
-        everything += data
-        if path.suffix == ".pf_fragment":
-            fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
-    return entry, fragments, everything
+    for bundle in bundles:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        pages += sum(lang["page_count"] for lang in entry["languages"].values())
+        for path in sorted(bundle.rglob("*")):
+            if path.suffix not in {".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta"}:
+                continue
+            data = gzip.decompress(path.read_bytes())
+            assert data.startswith(b"pagefind_dcd")
+            everything += data
+            if path.suffix == ".pf_fragment":
+                fragments.append(json.loads(data[len(b"pagefind_dcd") :]))
+    return pages, fragments, everything
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -89,12 +101,12 @@ def test_search_is_on_by_default() -> None:
 
 
 def test_only_published_articles_are_indexed(built: Path) -> None:
-    entry, fragments, everything = read_bundle(built)
+    pages, fragments, everything = read_bundle(built)
     assert sorted(f["url"] for f in fragments) == [
         "/economy/rates-held/",
         "/politics/harbour-reopens/",
     ]
-    assert [lang["page_count"] for lang in entry["languages"].values()] == [2]
+    assert pages == 2
     assert PUBLISHED_WORD.encode() in everything
     for word in (DRAFT_WORD, EMBARGO_WORD, PAGE_WORD):
         assert word.encode() not in everything, f"{word} reached the search index"
@@ -126,12 +138,6 @@ def test_articles_under_any_permalink_pattern_are_indexed(
         "/stories/2026/06/harbour-reopens/",
         "/stories/2026/06/rates-held/",
     ]
-
-
-def test_article_glob_follows_the_permalink_pattern() -> None:
-    assert article_glob("/{category}/{slug}/") == "*/*/index.html"
-    assert article_glob("/news/{year}-{month}/{slug}/") == "news/*-*/*/index.html"
-    assert article_glob("/odd[1]/{slug}/") is None
 
 
 def test_records_carry_section_author_date_and_image(built: Path) -> None:
@@ -180,7 +186,8 @@ def test_the_search_page_and_header_box(built: Path) -> None:
     form = front.select_one("form.nav-search")
     assert form["action"] == "/search/" and form.select_one("input")["name"] == "q"
     assert not any("search.js" in s["src"] for s in front.select("script[src]"))
-    assert (built / SEARCH_FOLDER / "pagefind.js").is_file()
+    assert all((bundle / "pagefind.js").is_file() for bundle in shards(built))
+    assert not list((built / SEARCH_FOLDER).rglob("pagefind-ui.js")), "unused UI files kept"
 
 
 def test_search_off_leaves_no_trace(make_site: MakeSite, tmp_path: Path) -> None:
@@ -209,7 +216,7 @@ def test_the_same_pages_give_the_same_bundle(make_site: MakeSite, tmp_path: Path
 
 
 def test_stabilise_leaves_unknown_files_alone(built: Path) -> None:
-    bundle = built / SEARCH_FOLDER
+    bundle = shards(built)[0]
     before = tree(bundle)
     stabilise_bundle(bundle)  # already stable: nothing to do
     assert tree(bundle) == before
@@ -231,17 +238,15 @@ def test_a_site_without_articles_builds_without_an_index(
 
 
 def test_a_failing_indexer_is_a_sitegen_error(built: Path, tmp_path: Path) -> None:
-    site = tmp_path / "copy"
-    shutil.copytree(built, site)
-    shutil.rmtree(site / SEARCH_FOLDER)
-    (site / SEARCH_FOLDER).write_text("a file where the bundle folder should go\n")
+    blocked = tmp_path / "bundle"
+    blocked.write_text("a file where the bundle folder should go\n")
     with pytest.raises(SitegenError, match="Pagefind failed to index") as caught:
-        index_site(site, load_config(SITES / "basic" / "site"))
+        index_pages(built, blocked, "en")
     assert "search" in str(caught.value)
 
 
 def test_a_missing_pagefind_is_a_sitegen_error(
-    built: Path, monkeypatch: pytest.MonkeyPatch
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import importlib.util
 
@@ -250,7 +255,7 @@ def test_a_missing_pagefind_is_a_sitegen_error(
         importlib.util, "find_spec", lambda name, *a: None if name == "pagefind" else real(name, *a)
     )
     with pytest.raises(SitegenError, match=r"pip install 'pagefind\[bin\]'"):
-        index_site(built, load_config(SITES / "basic" / "site"))
+        index_pages(built, tmp_path / "bundle", "en")
 
 
 def test_unchanged_pages_keep_the_previous_index(make_site: MakeSite, tmp_path: Path) -> None:
@@ -289,3 +294,56 @@ def test_a_site_under_a_sub_path_loads_its_own_bundle(make_site: MakeSite, tmp_p
     assert page(out, "/").select_one("form.nav-search")["action"] == "/news/search/"
     _, fragments, _ = read_bundle(out)
     assert "/politics/harbour-reopens/" in {f["url"] for f in fragments}  # baseUrl adds /news
+
+
+def test_an_edit_reindexes_only_the_shard_holding_the_story(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """One shard per story here: editing one story's body or another's title leaves the other
+    shard's files untouched (same inodes), and the result equals a clean build."""
+    from datetime import datetime
+
+    from sitegen.build import BuildRequest, build
+    from sitegen.errors import Reporter
+    from sitegen.model.site import BuildOptions
+    from tests.conftest import FIXED_NOW
+
+    files = dict(SITE)
+    files["sitegen.toml"] += "\n[search]\nshard_size = 1\n"
+    root = make_site(files)
+    out = tmp_path / "out"
+    options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
+    request = BuildRequest(root=root, output=out, options=options, jobs=1, cache_dir=tmp_path / "c")
+    build(request, Reporter())
+    older, newer = shards(out)[1], shards(out)[0]  # harbour (June 1), rates (June 2)
+    assert newer.name.startswith("2026-06-02-") and older.name.startswith("2026-06-01-")
+    inodes = {p: p.stat().st_ino for p in older.rglob("*") if p.is_file()}
+
+    two = root / "content/articles/two.md"
+    two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
+    build(request, Reporter())
+    assert shards(out)[1] == older and shards(out)[0] != newer
+    assert {p: p.stat().st_ino for p in inodes} == inodes, "the untouched shard was rewritten"
+    _, fragments, _ = read_bundle(out)
+    assert any("stay put until spring" in f["content"] for f in fragments)
+
+    clean = tmp_path / "clean"
+    build(BuildRequest(root=root, output=clean, options=options, jobs=1), Reporter())
+    assert tree(out / SEARCH_FOLDER) == tree(clean / SEARCH_FOLDER)
+
+
+def test_shards_are_listed_newest_first_and_merge_into_one_search(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    files = dict(SITE)
+    files["sitegen.toml"] += "\n[search]\nshard_size = 1\n"
+    out = tmp_path / "out"
+    build_into(make_site(files), out)
+    bundles = shards(out)
+    assert len(bundles) == 2
+    urls = []
+    for bundle in bundles:
+        pages, fragments, _ = read_bundles([bundle])
+        assert pages == 1
+        urls += [f["url"] for f in fragments]
+    assert urls == ["/economy/rates-held/", "/politics/harbour-reopens/"]

@@ -10,6 +10,17 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Searchable:
+    """What the search index needs to know of an article page before it is indexed."""
+
+    date: str
+    """Day of publication (YYYY-MM-DD, the site's time zone): which index shard holds it."""
+    digest: str
+    """Digest of everything the page gives the index (its own text and facets, not the boxes
+    about other articles, which the theme marks data-pagefind-ignore)."""
+
+
+@dataclass(frozen=True)
 class RenderJob:
     path: str
     """Output path relative to the output folder (politics/x/index.html)."""
@@ -24,6 +35,8 @@ class RenderJob:
     """Newest change among what the page shows, for the sitemap."""
     sitemap: bool = False
     """Whether the page is public and belongs in sitemap.xml."""
+    searchable: Searchable | None = None
+    """Set on pages the search index reads (articles)."""
 
     @property
     def context(self) -> Mapping[str, Any]:

@@ -34,7 +34,7 @@ from sitegen.render.contexts import (
 )
 from sitegen.render.digests import Digests, site_digests
 from sitegen.render.feeds import feed_alternates, listed, plan_feeds, plan_sitemaps
-from sitegen.render.jobs import RenderJob
+from sitegen.render.jobs import RenderJob, Searchable
 
 ListKind = Literal["category", "tag", "author", "archive"]
 
@@ -231,6 +231,7 @@ class _Planner:
         return RenderJob(
             self.urls.output_path(article.url), "article.html", context, tuple(deps),
             f"content/{article.source}", article.modified, listed(article, self.site),
+            Searchable(article.date.date().isoformat(), self.digests.full[article.source]),
         )  # fmt: skip
 
     def lists(self) -> list[RenderJob]:

@@ -21,6 +21,8 @@ from sitegen.model.site import BuildOptions
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_NOW = "2026-12-01T12:00:00+00:00"
 """After the newest sample story (November 2026), so every article is published."""
+SAMPLE_OVERRIDES = {"search": {"shard_size": 8}}
+"""Several search shards, as a large archive has, so the browser proves they merge."""
 ARTIFACTS = ROOT / "tests" / "artifacts"
 """Git-ignored: screenshots and reports a run leaves for people to look at."""
 
@@ -40,7 +42,10 @@ ARGS = [
 def build_sample(output: Path) -> BuildResult:
     """Build the repository's sample site into `output` (no cache, pinned clock)."""
     options = BuildOptions(now=datetime.fromisoformat(SAMPLE_NOW))
-    return build(BuildRequest(root=ROOT, output=output, options=options, jobs=1), Reporter())
+    request = BuildRequest(
+        root=ROOT, output=output, overrides=SAMPLE_OVERRIDES, options=options, jobs=1
+    )
+    return build(request, Reporter())
 
 
 def sample_base_url() -> str:

@@ -3,6 +3,7 @@ the theme's search page from the site itself (conftest.py fails any request to a
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -103,6 +104,20 @@ def test_section_and_author_filters_narrow_the_results(page: Page, sample: Serve
     assert kickers and set(kickers) == {"Economy"}
     page.locator("#search-section").select_option("")
     expect(page.locator(".search-result")).not_to_have_count(len(kickers))
+
+
+def test_the_search_spans_every_shard_and_keeps_date_order(page: Page, sample: Served) -> None:
+    """The sample is indexed in several shards (sample.py): browsing a section with no words
+    lists its stories newest first, as the section page does, across shard boundaries."""
+    listing = json.loads((sample.folder / "pagefind/index.json").read_text(encoding="utf-8"))
+    assert len(listing["shards"]) >= 4
+    section = soup(sample.folder / "category/politics/index.html")
+    expected = [a["href"] for a in section.select(".story-list .card .card-title a")]
+    assert len(expected) >= 5
+
+    page.goto("/search/?section=Politics")
+    expect(page.locator(".search-result")).to_have_count(min(len(expected), 10))
+    assert _results(page) == expected[:10]
 
 
 def test_many_results_come_ten_at_a_time(page: Page) -> None:

@@ -1,4 +1,4 @@
-/* sitegen default theme: the search page. Queries the Pagefind bundle the build wrote into
+/* sitegen default theme: the search page. Queries the Pagefind bundles the build wrote into
    pagefind/ on this site (no server, no third-party requests). ?q=, ?section= and ?author=
    fill the form, so the header search box and shared links land on results. */
 (function () {
@@ -11,8 +11,9 @@
   var status = box.querySelector("[data-search-status]");
   var list = box.querySelector("[data-search-results]");
   var more = box.querySelector("[data-search-more]");
-  var PAGE = 10;
-  var pagefind = null, results = [], shown = 0, run = 0, timer = 0;
+  var PAGE = 10, SHARD = "_shard";
+  var pagefind = null, shards = [], results = [], shown = 0, run = 0, timer = 0;
+  var total = 0, queue = [], browsing = {};
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -79,13 +80,35 @@
     return item;
   }
 
+  /* Browsing without words lists stories newest first. One search over all shards would rank
+     them by score, so shards (newest first, each sorted by date) are read in turn as needed. */
+  async function browse(ticket, chosen) {
+    var found = await pagefind.search(null, { filters: chosen });
+    if (ticket !== run || !found) return;
+    var counts = (found.filters && found.filters[SHARD]) || {};
+    queue = shards.filter(function (name) { return counts[name]; });
+    browsing = chosen;
+    total = 0;
+    for (var name in counts) total += counts[name];
+    status.textContent = describe(total, "", chosen);
+    await showMore(ticket);
+  }
+
   async function showMore(ticket) {
+    while (queue.length && results.length < shown + PAGE) {
+      var only = {};
+      for (var key in browsing) only[key] = browsing[key];
+      only[SHARD] = queue.shift();
+      var part = await pagefind.search(null, { filters: only, sort: { date: "desc" } });
+      if (ticket !== run) return;
+      results = results.concat(part.results);
+    }
     var next = results.slice(shown, shown + PAGE);
     shown += next.length;
     var data = await Promise.all(next.map(function (r) { return r.data(); }));
     if (ticket !== run) return;
     for (var i = 0; i < data.length; i++) list.appendChild(render(data[i]));
-    more.hidden = shown >= results.length;
+    more.hidden = shown >= total;
   }
 
   async function search() {
@@ -95,18 +118,19 @@
     list.textContent = "";
     more.hidden = true;
     results = [];
-    shown = 0;
+    queue = [];
+    shown = total = 0;
     if (!q && !Object.keys(chosen).length) {
       status.textContent = "";
       return;
     }
     if (!pagefind) return;
     status.textContent = "Searching…";
-    var options = { filters: chosen };
-    if (!q) options.sort = { date: "desc" };
-    var found = await pagefind.search(q || null, options);
+    if (!q) return browse(ticket, chosen);
+    var found = await pagefind.search(q, { filters: chosen });
     if (ticket !== run || !found) return;
     results = found.results;
+    total = results.length;
     status.textContent = describe(results.length, q, chosen);
     await showMore(ticket);
   }
@@ -125,8 +149,22 @@
     var params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
     try {
-      pagefind = await import(box.getAttribute("data-bundle") + "pagefind.js");
-      await pagefind.options({ baseUrl: box.getAttribute("data-base"), excerptLength: 30 });
+      /* One Pagefind bundle per period, newest first (pagefind/index.json), merged into one
+         search; each is tagged with a filter naming it, for browse(). */
+      var bundle = box.getAttribute("data-bundle");
+      var listing = await fetch(bundle + "index.json");
+      if (!listing.ok) throw new Error("no search index");
+      shards = (await listing.json()).shards;
+      var options = function (name) {
+        var tag = {};
+        tag[SHARD] = name;
+        return { baseUrl: box.getAttribute("data-base"), excerptLength: 30, mergeFilter: tag };
+      };
+      pagefind = await import(bundle + shards[0] + "/pagefind.js");
+      await pagefind.options(options(shards[0]));
+      await Promise.all(shards.slice(1).map(function (name) {
+        return pagefind.mergeIndex(bundle + name + "/", options(name));
+      }));
       var all = await pagefind.filters();
       for (var i = 0; i < selects.length; i++) {
         var key = selects[i].getAttribute("data-filter");
