@@ -353,7 +353,7 @@ def serve(
 ) -> None:
     """Preview the site while you write: build it (drafts and future articles included) into
     SOURCE/.preview, serve it, and rebuild and reload the browser whenever you save."""
-    from sitegen import devserver
+    from sitegen import addresses, devserver
     from sitegen.model.site import BuildOptions
 
     request = devserver.ServeRequest(
@@ -363,7 +363,7 @@ def serve(
         options=BuildOptions(drafts=not no_drafts, future=future, now=_parse_now(now)),
         open_browser=open_browser,
     )
-    if not devserver.is_loopback(host):
+    if not addresses.is_loopback(host):
         click.echo(
             f"warning: --host {host} makes the preview, drafts included, reachable from other "
             "machines on your network; leave out --host to keep it on this machine.",
@@ -403,7 +403,7 @@ def serve(
 
     try:
         devserver.serve(request, on_build, on_ready)
-    except devserver.ServeError as exc:
+    except addresses.ServeError as exc:
         raise Failed(f"error: {exc}") from None
     except KeyboardInterrupt:
         pass

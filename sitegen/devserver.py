@@ -1,8 +1,9 @@
 """`sitegen serve`: build a preview, serve it, and rebuild and reload browsers when sources change.
 
 The only module that imports livereload (and the Tornado server under it), so the library can be
-swapped later. It sits outside the pipeline: it calls `build()`, and nothing in the chain imports
-it. What livereload gives us: the server, the websocket that browsers connect to, livereload.js
+swapped later; addresses.py (where it listens) and preview_files.py (how files are served) hold
+the parts that need neither. It sits outside the pipeline: it calls `build()`, and nothing in
+the chain imports it. What livereload gives us: the server, the websocket that browsers connect to, livereload.js
 and the injection of its <script> into HTML responses. What we replace: the file handler (404
 page, folder indexes, no way out of the preview folder, the error page while a build is broken)
 and the watcher (waits for a burst of changes to settle, rebuilds off the server thread, and only
@@ -11,14 +12,10 @@ then tells browsers to reload).
 
 from __future__ import annotations
 
-import errno
 import html
-import ipaddress
 import logging
-import mimetypes
 import os
 import signal
-import socket
 import threading
 import time
 import traceback
@@ -27,7 +24,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from livereload import Server
 from livereload.handlers import LiveReloadHandler
@@ -36,10 +32,12 @@ from tornado import web
 from tornado.ioloop import IOLoop
 from tornado.log import LogFormatter
 
+from sitegen.addresses import check_port, listen_error, local_url
 from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.model.site import BuildOptions
+from sitegen.preview_files import content_type, read_whole, resolve
 
 PREVIEW_FOLDER = ".preview"
 """Where previews are built, inside the site; never output/, so drafts never leak there."""
@@ -50,21 +48,9 @@ DEBOUNCE_SECONDS = 0.3
 POLL_SECONDS = 0.1
 """How often the sources are checked for changes (longer for big sites, see _SiteWatcher)."""
 
-_TEXT_TYPES = {
-    "application/javascript",
-    "application/json",
-    "application/xml",
-    "application/rss+xml",
-    "application/atom+xml",
-    "image/svg+xml",
-}
 _IGNORED_NAMES = {"__pycache__", "node_modules", "4913"}
 """Never watched: caches, and the probe file Vim writes before saving."""
 _IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".pyc")
-
-
-class ServeError(SitegenError):
-    """The preview server cannot start, e.g. because its port is taken."""
 
 
 @dataclass(frozen=True)
@@ -96,25 +82,6 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return self.result is not None
-
-
-def local_url(host: str, port: int) -> str:
-    """The preview's address, which is also its base URL: links must work locally."""
-    if _is_unspecified(host):
-        host = "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}/"
-
-
-def is_loopback(host: str) -> bool:
-    """True when only this machine can reach the address."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def preview_folder(root: Path) -> Path:
@@ -188,7 +155,7 @@ def serve(
     `on_build` gets every build's report (the first one and each rebuild, from the watcher's
     thread); `on_ready` gets the URL once the server listens. Raises ServeError when the server
     cannot listen, before building anything. A failing build never stops the server."""
-    _check_port(request.host, request.port)
+    check_port(request.host, request.port)
     # A process started in the background by a shell inherits SIGINT ignored, and a service
     # manager stops with SIGTERM: both must stop the server the way Ctrl-C does.
     if threading.current_thread() is threading.main_thread():
@@ -217,7 +184,7 @@ def serve(
             restart_delay=0,
         )
     except OSError as exc:
-        raise _listen_error(request.host, request.port, exc) from None
+        raise listen_error(request.host, request.port, exc) from None
     finally:
         watcher.stop()
 
@@ -454,16 +421,16 @@ class _PreviewHandler(web.RequestHandler):
         if failure is not None and self._wants_html(path):
             self._send(500, "text/html; charset=utf-8", error_page(failure).encode("utf-8"))
             return
-        found = _resolve(self.preview.folder, path)
+        found = resolve(self.preview.folder, path)
         if isinstance(found, str):
             query = f"?{self.request.query}" if self.request.query else ""
             self.redirect(found + query)
             return
-        data = _read(found)
+        data = read_whole(found)
         if found is None or data is None:
             self._send(404, "text/html; charset=utf-8", self._not_found_page())
             return
-        self._send(200, _content_type(found), data)
+        self._send(200, content_type(found), data)
 
     def head(self, *args: str, **kwargs: str) -> None:
         self.get(*args, **kwargs)  # Tornado drops the body of HEAD responses
@@ -474,8 +441,8 @@ class _PreviewHandler(web.RequestHandler):
         return "text/html" in accept or not last or last.endswith(".html") or "." not in last
 
     def _not_found_page(self) -> bytes:
-        found = _resolve(self.preview.folder, "404.html")
-        data = _read(found) if isinstance(found, Path) else None
+        found = resolve(self.preview.folder, "404.html")
+        data = read_whole(found) if isinstance(found, Path) else None
         if data is not None:
             return data
         return (
@@ -487,47 +454,6 @@ class _PreviewHandler(web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", content_type)
         self.finish(data)
-
-
-def _resolve(folder: Path, url_path: str) -> Path | str | None:
-    """The file inside `folder` for a percent-decoded URL path; the URL to redirect to when the
-    path names a folder without its trailing slash; None when missing or outside the folder."""
-    if "\x00" in url_path or "\\" in url_path:
-        return None
-    parts = [p for p in url_path.split("/") if p]
-    if any(p in (".", "..") for p in parts):
-        return None
-    try:
-        root = folder.resolve(strict=True)
-        real = root.joinpath(*parts).resolve(strict=True)
-        if not real.is_relative_to(root):
-            return None
-        if real.is_dir():
-            if url_path and not url_path.endswith("/"):
-                return "/" + "/".join(quote(p) for p in parts) + "/"
-            real = (real / "index.html").resolve(strict=True)
-            if not real.is_relative_to(root):
-                return None
-    except (OSError, RuntimeError):  # missing, or a symlink loop
-        return None
-    return real if real.is_file() else None
-
-
-def _read(path: Path | str | None) -> bytes | None:
-    """The whole file at once, so a rebuild swapping the folder cannot tear a response."""
-    if not isinstance(path, Path):
-        return None
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _content_type(path: Path) -> str:
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind in _TEXT_TYPES:
-        return f"{kind}; charset=utf-8"
-    return kind
 
 
 class _PreviewServer(Server):  # type: ignore[misc]
@@ -554,73 +480,3 @@ class _PreviewServer(Server):  # type: ignore[misc]
             if name != "tornado.access":
                 logger.addHandler(channel)
                 logger.propagate = False
-
-
-def _check_port(host: str, port: int) -> None:
-    """Fail before the first build (which can take a while) if the server could not listen."""
-    try:
-        addresses = socket.getaddrinfo(
-            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
-        )
-    except socket.gaierror as exc:
-        raise ServeError(
-            "",
-            None,
-            f"cannot listen on {host!r} ({exc.strerror}); use an address of this machine "
-            "such as 127.0.0.1, or 0.0.0.0 for every address",
-        ) from None
-    for family, kind, proto, _name, address in set(addresses):
-        try:
-            _try_bind(family, kind, proto, address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRNOTAVAIL and host == "localhost" and address[0] == "::1":
-                continue  # IPv6 half-disabled (Docker); Tornado skips it the same way
-            raise _listen_error(host, port, exc) from None
-
-
-def _try_bind(family: int, kind: int, proto: int, address: Any) -> None:
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Tornado does
-        if family == socket.AF_INET6:
-            probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        probe.bind(address)
-
-
-def _listen_error(host: str, port: int, exc: OSError) -> ServeError:
-    if exc.errno == errno.EADDRINUSE:
-        message = (
-            f"port {port} is already in use on {host} (is another `sitegen serve` running?); "
-            f"stop that program or pick another port: sitegen serve --port {_free_port_after(host, port)}"
-        )
-    elif exc.errno == errno.EACCES:
-        message = (
-            f"not allowed to listen on port {port} (ports below 1024 need administrator "
-            "rights); pick another port: sitegen serve --port 8000"
-        )
-    elif exc.errno == errno.EADDRNOTAVAIL:
-        message = (
-            f"{host} is not an address of this machine; use 127.0.0.1, or 0.0.0.0 for every address"
-        )
-    else:
-        message = f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-    return ServeError("", None, message)
-
-
-def _free_port_after(host: str, port: int) -> int:
-    for candidate in range(port + 1, min(port + 20, 65535) + 1):
-        try:
-            for family, kind, proto, _name, address in socket.getaddrinfo(
-                host, candidate, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
-            ):
-                _try_bind(family, kind, proto, address)
-        except OSError:
-            continue
-        return candidate
-    return port + 1
-
-
-def _is_unspecified(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_unspecified
-    except ValueError:
-        return False

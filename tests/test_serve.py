@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import devserver
+from sitegen import addresses, devserver
 from sitegen.errors import ContentError
 
 SECRET = "SECRET-CONFIG-LINE-7f3a"
@@ -457,12 +457,12 @@ def test_error_page_escapes_and_names_file_and_line() -> None:
 
 
 def test_local_url_and_loopback() -> None:
-    assert devserver.local_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
-    assert devserver.local_url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
-    assert devserver.local_url("::1", 8000) == "http://[::1]:8000/"
-    assert devserver.is_loopback("127.0.0.1") and devserver.is_loopback("localhost")
-    assert devserver.is_loopback("::1")
-    assert not devserver.is_loopback("0.0.0.0") and not devserver.is_loopback("192.168.1.4")
+    assert addresses.local_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
+    assert addresses.local_url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
+    assert addresses.local_url("::1", 8000) == "http://[::1]:8000/"
+    assert addresses.is_loopback("127.0.0.1") and addresses.is_loopback("localhost")
+    assert addresses.is_loopback("::1")
+    assert not addresses.is_loopback("0.0.0.0") and not addresses.is_loopback("192.168.1.4")
 
 
 def test_watched_paths_leave_out_the_preview_and_output(tmp_path: Path) -> None:
