@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 from bench.corpus import generate
 from bench.hugo import hugo_site
 from bench.measure import Run, run
+from bench.serve import bench_serve
 
 HERE = Path(__file__).resolve().parent
 CORPORA = HERE / "corpus"
@@ -35,13 +37,20 @@ class Row:
     pages: int
     pages_per_second: float
     peak_rss_mb: float
+    search_seconds: float = 0.0
+    """Of which indexing search (sitegen's -v stage timing; median)."""
 
 
 def _sitegen(site: Path, *extra: str) -> Run:
-    result = run([sys.executable, "-m", "sitegen", "build", "-s", str(site), "-q", *extra])
+    result = run([sys.executable, "-m", "sitegen", "build", "-s", str(site), "-v", *extra])
     if result.returncode != 0:
         raise SystemExit(f"sitegen failed:\n{result.output[-3000:]}")
     return result
+
+
+def _search_seconds(result: Run) -> float:
+    found = re.search(r"^\s+search\s+([\d.]+) s$", result.output, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
 
 
 def _pages(output: Path) -> int:
@@ -85,6 +94,7 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
     def record(scenario: str, results: list[Run]) -> None:
         median = _median(results)
         pages = _pages(output)
+        search = statistics.median(_search_seconds(r) for r in results)
         rows.append(
             Row(
                 size,
@@ -94,10 +104,12 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
                 pages,
                 pages / median.seconds,
                 median.peak_rss_mb,
+                search,
             )
         )
         print(
-            f"  sitegen {scenario:<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB",
+            f"  sitegen {scenario:<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB"
+            f"  (search {search:.2f} s)",
             flush=True,
         )
 
@@ -158,7 +170,7 @@ def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        f"{'N':>7} {'tool':<16} {'scenario':<12} {'seconds':>9} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
+        f"{'N':>7} {'tool':<16} {'scenario':<12} {'seconds':>9} {'search':>7} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
     ]
     hugo_cold = {r.size: r.seconds for r in rows if r.tool.startswith("hugo")}
     for r in rows:
@@ -168,7 +180,7 @@ def table(rows: list[Row]) -> str:
             else ""
         )
         lines.append(
-            f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
+            f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f} {r.search_seconds:>7.2f} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
         )
     return "\n".join(lines)
 
@@ -179,6 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--large", action="store_true", help="also 50,000 articles")
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median)")
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument(
+        "--serve", action="store_true", help="also time `sitegen serve`: save to new text served"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.large else [])
     rows: list[Row] = []
@@ -186,6 +201,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"N = {size:,}: generating the corpus", flush=True)
         site = generate(CORPORA / f"n{size}", size)
         rows += bench_sitegen(site, size, args.runs)
+        if args.serve:
+            waits = bench_serve(site, args.runs)
+            middle = sorted(waits)[len(waits) // 2]
+            rows.append(Row(size, "sitegen serve", "save->served", middle, 1, 1 / middle, 0))
+            print(f"  serve   save->served   {middle:8.2f} s  (runs: {waits})", flush=True)
         if not args.no_hugo:
             rows += bench_hugo(site, size, args.runs)
     print()

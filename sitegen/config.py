@@ -103,7 +103,7 @@ class RobotsConfig:
 class SearchConfig:
     enabled: bool = True
     """Full-text search (Pagefind) with a /search/ page and the header search box."""
-    shard_size: int = 1000
+    shard_size: int = 500
     """Most articles per search index shard (a year, quarter, month or day of stories): an
     edit re-indexes one shard, and the search page loads every shard's small index file."""
 

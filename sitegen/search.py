@@ -12,6 +12,7 @@ changed, as many at once as the build has workers."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import importlib.metadata
@@ -121,6 +122,21 @@ def _drop_unplanned(bundle: Path, wanted: set[str]) -> None:
             entry.unlink()
 
 
+@functools.cache
+def _pagefind_command() -> tuple[str, ...]:
+    """The pagefind[bin] binary itself: `python -m pagefind` would start Python once per shard
+    only to find and exec it."""
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+        binary = Path(get_executable())
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return (str(binary),)
+    except (ImportError, OSError, FileNotFoundError):
+        pass
+    return (sys.executable, "-m", "pagefind")
+
+
 def _pagefind_version() -> str:
     try:
         return importlib.metadata.version("pagefind")
@@ -160,7 +176,7 @@ def index_pages(site: Path, out: Path, language: str) -> bool:
     written) when no page carries the mark. Raises SitegenError when Pagefind fails."""
     _require_pagefind()
     command = [
-        sys.executable, "-m", "pagefind",
+        *_pagefind_command(),
         "--site", str(site.resolve()),
         "--output-path", str(out.resolve()),
         "--root-selector", f"[{BODY_MARK}]",
