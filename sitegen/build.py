@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +42,7 @@ from sitegen.render.templates import (
     theme_dirs,
     theme_static_dirs,
 )
+from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
 from sitegen.sources import display_path, find_sources, read_source
 from sitegen.state import BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
@@ -141,16 +143,21 @@ def build(
     fingerprints: dict[str, str] = {}
     unchanged = 0
     carried: list[tuple[str, Path]] = []
-    with Stage(plan.output) as stage:
+    with Stage(plan.output) as stage, _search_indexer(stage, output, plan, request) as indexer:
         total = len(plan.jobs)
         renderer = _Renderer(plan)
-        for done, job in enumerate(plan.jobs, start=1):
+        jobs: Sequence[RenderJob] = plan.jobs
+        if indexer is not None:  # pages of the shards to index first, so indexing starts early
+            jobs = [plan.jobs[i] for i in indexer.first([job.path for job in plan.jobs])]
+        for done, job in enumerate(jobs, start=1):
             fingerprint = job.fingerprint(plan.global_digest)
             fingerprints[job.path] = fingerprint
             old = output / job.path
             if previous.get(job.path) == fingerprint and old.is_file():
                 carried.append((job.path, old))
                 unchanged += 1
+                if indexer is not None:
+                    indexer.page_ready(job.path, old)
             else:
                 data = renderer.render(job)
                 if data is None:
@@ -159,6 +166,8 @@ def build(
                     continue
                 if not renderer.errors:
                     stage.write_unless_same(job.path, data, old)
+                    if indexer is not None:
+                        indexer.page_ready(job.path, stage.path / job.path)
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
@@ -173,8 +182,11 @@ def build(
                 stage.link_or_copy(rel, old)
             else:
                 stage.copy(rel, source)
-        if plan.config.search.enabled:
-            _search_index(stage, output, plan, request)
+        if indexer is not None:
+            indexer.finish()
+            clock.lap("search")
+        elif plan.config.search.enabled:
+            _keep_search_index(stage, output)
             clock.lap("search")
         staged_id = _folder_id(stage.path)
         stage.commit()
@@ -471,23 +483,18 @@ class _CachedRelated:
         return result
 
 
-def _search_index(stage: Stage, output: Path, plan: Plan, request: BuildRequest) -> None:
-    """The search shards over the staged pages: unchanged shards are carried over, the others
-    indexed. The preview server keeps its first index instead (refresh_search)."""
-    from sitegen.search import SEARCH_FOLDER, SHARD_LIST, update_search
-
-    previous = output / SEARCH_FOLDER
-    if not request.refresh_search and not request.clean and (previous / SHARD_LIST).is_file():
-        staged = stage.path / SEARCH_FOLDER
-        if _same_bytes(staged / SHARD_LIST, previous / SHARD_LIST):
-            return  # a stage recycled from an output with this very index
-        shutil.rmtree(staged, ignore_errors=True)
-        stage.link_many(
-            [(p.relative_to(output).as_posix(), p) for p in sorted(previous.rglob("*")) if p.is_file()]
-        )  # fmt: skip
-        return
+def _search_indexer(
+    stage: Stage, output: Path, plan: Plan, request: BuildRequest
+) -> AbstractContextManager[SearchIndexer | None]:
+    """Indexes the search shards whose pages changed (search.py), or None: search is off, or
+    the preview server keeps the index of its first build (refresh_search)."""
+    if not plan.config.search.enabled:
+        return nullcontext(None)
+    kept = output / SEARCH_FOLDER / SHARD_LIST
+    if not request.refresh_search and not request.clean and kept.is_file():
+        return nullcontext(None)
     pages = [(job.path, job.searchable) for job in plan.jobs if job.searchable is not None]
-    update_search(
+    return SearchIndexer(
         stage,
         None if request.clean else output,
         pages,
@@ -495,6 +502,17 @@ def _search_index(stage: Stage, output: Path, plan: Plan, request: BuildRequest)
         salt=plan.global_digest,
         workers=request.jobs or os.cpu_count() or 1,
     )
+
+
+def _keep_search_index(stage: Stage, output: Path) -> None:
+    """The previous output's search index, as it is (the preview server's later builds)."""
+    previous, staged = output / SEARCH_FOLDER, stage.path / SEARCH_FOLDER
+    if _same_bytes(staged / SHARD_LIST, previous / SHARD_LIST):
+        return  # a stage recycled from an output with this very index
+    shutil.rmtree(staged, ignore_errors=True)
+    stage.link_many(
+        [(p.relative_to(output).as_posix(), p) for p in sorted(previous.rglob("*")) if p.is_file()]
+    )  # fmt: skip
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

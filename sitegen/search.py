@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -52,52 +52,120 @@ _UNUSED = (
 """Pagefind's own UIs: the theme's search.js talks to pagefind.js directly."""
 
 
-def update_search(
-    stage: Stage,
-    previous: Path | None,
-    pages: Sequence[tuple[str, Searchable]],
-    config: SiteConfig,
-    *,
-    salt: str,
-    workers: int,
-) -> tuple[int, int]:
-    """Index the searchable pages of the stage into shards; a shard already in the stage (a
-    recycled folder) or in `previous` (the last output, None to trust nothing) is kept, the
-    others indexed anew. Returns (shards, shards indexed). Raises SitegenError when Pagefind is
+class SearchIndexer:
+    """Indexes the shards whose pages changed while the build goes on: a shard goes to Pagefind
+    as soon as its last page is in the stage (`page_ready`), so indexing overlaps rendering,
+    which keeps one core busy and leaves the other to Pagefind. Shards already in the stage (a
+    recycled folder) or in `previous` (the last output; None to trust nothing) are kept.
+    `finish()` waits for the indexers and lists the shards; SitegenError when Pagefind is
     missing or fails."""
-    language = _index_language(config.language)
-    salt = f"{salt}:{__version__}:{_pagefind_version()}:{language}"
-    shards = plan_shards(pages, config.search.shard_size, salt)
-    bundle = stage.path / SEARCH_FOLDER
-    _drop_unplanned(bundle, {shard.name for shard in shards})
-    todo: list[Shard] = []
-    for shard in shards:
-        rel = f"{SEARCH_FOLDER}/{shard.name}"
-        if _complete(stage.path / rel):
-            continue
-        if previous is not None and _complete(previous / rel):
-            old = previous / rel
-            stage.link_many(
-                [(f"{rel}/{p.relative_to(old).as_posix()}", p)
-                 for p in sorted(old.rglob("*")) if p.is_file()]
-            )  # fmt: skip
-            continue
-        todo.append(shard)
-    if todo:
-        _require_pagefind()
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            for _ in pool.map(lambda shard: _index_shard(stage, shard, language), todo):
-                pass
-        shutil.rmtree(stage.path / _SCRATCH, ignore_errors=True)
-    listed = [s.name for s in shards if _complete(bundle / s.name)]
-    if listed:
-        rel = f"{SEARCH_FOLDER}/{SHARD_LIST}"
-        data = json.dumps({"shards": listed}, indent=1).encode() + b"\n"
-        if previous is None:
-            stage.write(rel, data)
-        else:
-            stage.write_unless_same(rel, data, previous / rel)
-    return len(shards), len(todo)
+
+    def __init__(
+        self,
+        stage: Stage,
+        previous: Path | None,
+        pages: Sequence[tuple[str, Searchable]],
+        config: SiteConfig,
+        *,
+        salt: str,
+        workers: int,
+    ) -> None:
+        self.stage, self.previous = stage, previous
+        self.language = _index_language(config.language)
+        salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
+        self.shards = plan_shards(pages, config.search.shard_size, salt)
+        _drop_unplanned(stage.path / SEARCH_FOLDER, {shard.name for shard in self.shards})
+        self.todo: list[Shard] = []
+        for shard in self.shards:
+            rel = f"{SEARCH_FOLDER}/{shard.name}"
+            if _complete(stage.path / rel):
+                continue
+            if previous is not None and _complete(previous / rel):
+                old = previous / rel
+                stage.link_many(
+                    [(f"{rel}/{p.relative_to(old).as_posix()}", p)
+                     for p in sorted(old.rglob("*")) if p.is_file()]
+                )  # fmt: skip
+                continue
+            self.todo.append(shard)
+        self._shard_of = {page: shard for shard in self.todo for page in shard.pages}
+        self._waiting = {shard.name: set(shard.pages) for shard in self.todo}
+        self._sources: dict[str, Path] = {}
+        self._futures: list[Future[None]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        if self.todo:
+            _require_pagefind()
+            self._pool = ThreadPoolExecutor(max_workers=max(1, workers))
+
+    def __enter__(self) -> SearchIndexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def first(self, paths: Sequence[str]) -> list[int]:
+        """Positions of `paths` reordered so the pages of shards to index come first, shard by
+        shard, newest first (rendering order does not change what a page holds)."""
+        order = {shard.name: n for n, shard in enumerate(self.todo)}
+        late = len(order)
+
+        def key(position: int) -> tuple[int, int]:
+            shard = self._shard_of.get(paths[position])
+            return (order[shard.name] if shard else late, position)
+
+        return sorted(range(len(paths)), key=key)
+
+    def page_ready(self, path: str, source: Path) -> None:
+        """The page is in the stage, or unchanged at `source` in the previous output."""
+        shard = self._shard_of.get(path)
+        if shard is None:
+            return
+        self._sources[path] = source
+        waiting = self._waiting[shard.name]
+        waiting.discard(path)
+        if not waiting:
+            self._submit(shard)
+            del self._waiting[shard.name]
+
+    def _submit(self, shard: Shard) -> None:
+        assert self._pool is not None
+        self._futures.append(self._pool.submit(self._index, shard))
+
+    def finish(self) -> tuple[int, int]:
+        """Wait for every shard, list them in pagefind/index.json; (shards, shards indexed)."""
+        for name in list(self._waiting):  # pages never reported: take them from the stage
+            self._submit(next(s for s in self.todo if s.name == name))
+            del self._waiting[name]
+        for future in self._futures:
+            future.result()
+        shutil.rmtree(self.stage.path / _SCRATCH, ignore_errors=True)
+        bundle = self.stage.path / SEARCH_FOLDER
+        listed = [s.name for s in self.shards if _complete(bundle / s.name)]
+        if listed:
+            rel = f"{SEARCH_FOLDER}/{SHARD_LIST}"
+            data = json.dumps({"shards": listed}, indent=1).encode() + b"\n"
+            if self.previous is None:
+                self.stage.write(rel, data)
+            else:
+                self.stage.write_unless_same(rel, data, self.previous / rel)
+        return len(self.shards), len(self.todo)
+
+    def _index(self, shard: Shard) -> None:
+        """Gather the shard's pages (hard links) in a scratch folder and let Pagefind index
+        them into the shard's bundle."""
+        scratch = self.stage.path / _SCRATCH / shard.name
+        shutil.rmtree(scratch, ignore_errors=True)
+        for page in shard.pages:
+            source = self._sources.get(page, self.stage.path / page)
+            target = scratch / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+        index_pages(scratch, self.stage.path / SEARCH_FOLDER / shard.name, self.language)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _complete(folder: Path) -> bool:
@@ -152,23 +220,6 @@ def _require_pagefind() -> None:
             "Pagefind is not installed; run `pip install 'pagefind[bin]'` "
             "or turn search off with `[search] enabled = false` in sitegen.toml",
         )
-
-
-def _index_shard(stage: Stage, shard: Shard, language: str) -> None:
-    """Gather the shard's pages (hard links) in a scratch folder and let Pagefind index them
-    into the shard's bundle."""
-    scratch = stage.path / _SCRATCH / shard.name
-    shutil.rmtree(scratch, ignore_errors=True)
-    for page in shard.pages:
-        target = scratch / page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(stage.path / page, target)
-        except OSError:
-            shutil.copyfile(stage.path / page, target)
-    out = stage.path / SEARCH_FOLDER / shard.name
-    index_pages(scratch, out, language)
-    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def index_pages(site: Path, out: Path, language: str) -> bool:
