@@ -335,14 +335,16 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
             started = time.monotonic()
             current = _scan(self._preview.watched())
             now = time.monotonic()
-            # A big site takes a while to scan (10,000 files: ~60 ms); keep scanning to a fifth
-            # of the time, so an idle server stays cheap.
-            wait = max(self._poll, 4 * (now - started))
+            # A big site takes a while to scan (10,000 files: ~60 ms); an idle server keeps
+            # scanning to a fifth of the time, but once a change is pending it looks every poll,
+            # so the quiet spell is noticed as soon as it is long enough.
             changed = {p for p in files.keys() | current.keys() if files.get(p) != current.get(p)}
             files = current
             if changed:
                 pending |= changed
                 last_change = now
+            wait = self._poll if pending else max(self._poll, 4 * (now - started))
+            if changed:
                 continue
             if not pending or now - last_change < self._debounce:
                 continue
