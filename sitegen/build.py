@@ -142,7 +142,7 @@ def build(
     unchanged = 0
     carried: list[tuple[str, Path]] = []
     articles_changed = False
-    with Stage(plan.output) as stage:
+    with Stage(plan.output, reuse_spare=not request.clean) as stage:
         total = len(plan.jobs)
         renderer = _Renderer(plan)
         for done, job in enumerate(plan.jobs, start=1):
