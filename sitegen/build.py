@@ -130,19 +130,22 @@ def build(
         return BuildResult(
             count, count, 0, 0, time.perf_counter() - clock.started, output, tuple(clock.timings)
         )
-    snapshot = state.load() if state and use_cache else empty_snapshot()
+    # Entered before planning: the stage lists the spare it recycles meanwhile, on a thread.
+    with Stage(output, reuse_spare=not request.clean) as stage:
+        snapshot = state.load() if state and use_cache else empty_snapshot()
 
-    options = replace(request.options, now=now)
-    plan = plan_build(replace(request, options=options), reporter, clock, snapshot, state, config)
-    # Fingerprints describe one output folder: if a build was killed between swapping its
-    # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
-    trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
-    previous = snapshot.outputs if trusted else {}
-    fingerprints: dict[str, str] = {}
-    unchanged = 0
-    carried: list[tuple[str, Path]] = []
-    articles_changed = False
-    with Stage(plan.output, reuse_spare=not request.clean) as stage:
+        options = replace(request.options, now=now)
+        plan = plan_build(
+            replace(request, options=options), reporter, clock, snapshot, state, config
+        )
+        # Fingerprints describe one output folder: if a build was killed between swapping its
+        # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
+        trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
+        previous = snapshot.outputs if trusted else {}
+        fingerprints: dict[str, str] = {}
+        unchanged = 0
+        carried: list[tuple[str, Path]] = []
+        articles_changed = False
         total = len(plan.jobs)
         renderer = _Renderer(plan)
         for done, job in enumerate(plan.jobs, start=1):

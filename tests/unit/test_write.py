@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import write
 from sitegen.write import Stage
 
 Files = dict[str, bytes]
@@ -184,10 +185,18 @@ def test_tools_write_into_a_settled_stage(output: Path) -> None:
             assert (output / "pagefind/a.pf").stat().st_ino == before
 
 
-def test_no_spare_is_made_of_an_empty_failed_stage(output: Path) -> None:
+def test_a_build_failing_before_it_stages_anything_keeps_the_spare(output: Path) -> None:
+    """build() enters the stage before planning (the spare is listed meanwhile): a content
+    error then leaves the spare as it was, and no empty spare where there was none."""
     with pytest.raises(RuntimeError), Stage(output):
         raise RuntimeError("the build fails before staging anything")
     assert beside(output) == []
+    publish(output, A)
+    publish(output, B)
+    with pytest.raises(RuntimeError), Stage(output):
+        raise RuntimeError("the build fails before staging anything")
+    assert beside(output) == [".output.spare"]
+    assert tree(output.parent / ".output.spare") == A and tree(output) == B
 
 
 def test_link_or_copy_reuses_the_spare_only_for_the_very_same_file(output: Path) -> None:
@@ -202,3 +211,31 @@ def test_link_or_copy_reuses_the_spare_only_for_the_very_same_file(output: Path)
     assert tree(output) == {"news/one/index.html": b"one", "feed.xml": b"feed A"}
     assert (output / "news/one/index.html").stat().st_ino == other.stat().st_ino
     assert os.path.samefile(output / "feed.xml", output.parent / ".output.spare/feed.xml")
+
+
+def test_the_stage_of_a_killed_build_is_recycled_and_checked_like_a_spare(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed: list[Path] = []
+
+    class Listing(write._Listing):
+        def __init__(self, root: Path) -> None:
+            listed.append(root)
+            super().__init__(root)
+
+    monkeypatch.setattr(write, "_Listing", Listing)
+    publish(output, A)
+    publish(output, B)
+    # A build killed after its swap leaves the output it retired in its staging folder, and
+    # one killed while patching leaves half-written files there.
+    killed = output.parent / ".output.staging-4242"
+    (output.parent / ".output.spare").rename(killed)
+    (killed / "feed.xml").unlink()
+    (killed / "feed.xml").write_bytes(b"fe")
+    (killed / "half.html").write_bytes(b"<html")
+    listed.clear()
+    publish(output, C)
+    assert listed, "the killed build's stage was recycled, not deleted"
+    assert tree(output) == C
+    assert beside(output) == [".output.spare"]
+    assert tree(output.parent / ".output.spare") == B
