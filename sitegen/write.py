@@ -83,17 +83,19 @@ class Stage:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        # After a commit the stage folder holds the retired output; after a failure, what the
-        # build had staged. Either is only files to recycle, checked again before any reuse.
         if self._listing is not None:  # failed while planning
             self._listing.cancel()
         if not os.path.lexists(self._root):
             return
-        try:
-            os.rmdir(self._root)  # an empty stage (a build that failed early) is no spare
+        if not self.committed and not self._recycled:
+            # A failed build leaves nothing behind that was not there before.
+            if self.files_written + self.files_linked > BACKGROUND_DELETE:
+                _discard(self._root, self.output)
+            else:
+                shutil.rmtree(self._root, ignore_errors=True)
             return
-        except OSError:
-            pass
+        # The retired output, or the spare this failed build was patching: files to recycle,
+        # checked again before any reuse.
         try:
             os.rename(self._root, self._spare)
         except OSError:  # the spare's name is taken by something that is not ours to replace
@@ -373,6 +375,10 @@ def _move_contents(spare: Path, root: Path, output: Path) -> bool:
     except OSError:
         _discard(spare, output)
     return True
+
+
+BACKGROUND_DELETE = 3000
+"""Above this many files, a failed build's stage is deleted by a detached process."""
 
 
 def _is_folder(path: Path) -> bool:

@@ -139,7 +139,7 @@ def test_a_recycled_stage_never_writes_through_to_the_output(output: Path) -> No
         assert tree(output) == before
         raise RuntimeError("the build fails")
     assert tree(output) == before and inodes(output) == before_inodes
-    assert beside(output) == [".output.spare"], "the failed stage is kept as the spare"
+    assert beside(output) == [".output.spare"], "the half-patched spare is kept as the spare"
     publish(output, C)
     assert tree(output) == C
 
@@ -185,11 +185,16 @@ def test_tools_write_into_a_settled_stage(output: Path) -> None:
             assert (output / "pagefind/a.pf").stat().st_ino == before
 
 
-def test_a_build_failing_before_it_stages_anything_keeps_the_spare(output: Path) -> None:
+def test_a_failed_build_leaves_no_new_folder_and_keeps_the_spare(output: Path) -> None:
     """build() enters the stage before planning (the spare is listed meanwhile): a content
-    error then leaves the spare as it was, and no empty spare where there was none."""
+    error then leaves the spare as it was; a failed build without a spare leaves nothing."""
     with pytest.raises(RuntimeError), Stage(output):
         raise RuntimeError("the build fails before staging anything")
+    assert beside(output) == []
+    publish(output, A)
+    with pytest.raises(RuntimeError), Stage(output) as stage:
+        stage.write("index.html", b"half a site")
+        raise RuntimeError("the build fails half way")
     assert beside(output) == []
     publish(output, A)
     publish(output, B)
