@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -132,18 +131,22 @@ def build(
         return BuildResult(
             count, count, 0, 0, time.perf_counter() - clock.started, output, tuple(clock.timings)
         )
-    snapshot = state.load() if state and use_cache else empty_snapshot()
+    # Entered before planning: the stage lists the spare it recycles meanwhile, on a thread.
+    with Stage(output, reuse_spare=not request.clean) as stage, ExitStack() as cleanup:
+        snapshot = state.load() if state and use_cache else empty_snapshot()
 
-    options = replace(request.options, now=now)
-    plan = plan_build(replace(request, options=options), reporter, clock, snapshot, state, config)
-    # Fingerprints describe one output folder: if a build was killed between swapping its
-    # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
-    trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
-    previous = snapshot.outputs if trusted else {}
-    fingerprints: dict[str, str] = {}
-    unchanged = 0
-    carried: list[tuple[str, Path]] = []
-    with Stage(plan.output) as stage, _search_indexer(stage, output, plan, request) as indexer:
+        options = replace(request.options, now=now)
+        plan = plan_build(
+            replace(request, options=options), reporter, clock, snapshot, state, config
+        )
+        # Fingerprints describe one output folder: if a build was killed between swapping its
+        # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
+        trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
+        previous = snapshot.outputs if trusted else {}
+        fingerprints: dict[str, str] = {}
+        unchanged = 0
+        carried: list[tuple[str, Path]] = []
+        indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request))
         total = len(plan.jobs)
         renderer = _Renderer(plan)
         jobs: Sequence[RenderJob] = plan.jobs
@@ -167,7 +170,7 @@ def build(
                 if not renderer.errors:
                     stage.write_unless_same(job.path, data, old)
                     if indexer is not None:
-                        indexer.page_ready(job.path, stage.path / job.path)
+                        indexer.page_ready(job.path, stage.staged(job.path))
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
@@ -506,20 +509,10 @@ def _search_indexer(
 
 def _keep_search_index(stage: Stage, output: Path) -> None:
     """The previous output's search index, as it is (the preview server's later builds)."""
-    previous, staged = output / SEARCH_FOLDER, stage.path / SEARCH_FOLDER
-    if _same_bytes(staged / SHARD_LIST, previous / SHARD_LIST):
-        return  # a stage recycled from an output with this very index
-    shutil.rmtree(staged, ignore_errors=True)
+    previous = output / SEARCH_FOLDER
     stage.link_many(
         [(p.relative_to(output).as_posix(), p) for p in sorted(previous.rglob("*")) if p.is_file()]
     )  # fmt: skip
-
-
-def _same_bytes(a: Path, b: Path) -> bool:
-    try:
-        return a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:

@@ -33,7 +33,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
 from sitegen.render.jobs import Searchable
 from sitegen.search_shards import Shard, plan_shards
-from sitegen.write import Stage
+from sitegen.write import WORK, Stage
 
 SEARCH_FOLDER = "pagefind"
 """Folder of the search bundles in the output; the search page reads index.json in it."""
@@ -42,8 +42,6 @@ BODY_MARK = "data-pagefind-body"
 """The attribute that marks the one element of a page to index (articles only)."""
 TIMEOUT = 900
 """Seconds before a hung indexer is given up on."""
-_SCRATCH = ".sitegen-search"
-"""Folder in the stage where each shard's pages are gathered for Pagefind, removed after."""
 _UNUSED = (
     "pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
     "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js",
@@ -54,10 +52,11 @@ _UNUSED = (
 
 class SearchIndexer:
     """Indexes the shards whose pages changed while the build goes on: a shard goes to Pagefind
-    as soon as its last page is in the stage (`page_ready`), so indexing overlaps rendering,
-    which keeps one core busy and leaves the other to Pagefind. Shards already in the stage (a
-    recycled folder) or in `previous` (the last output; None to trust nothing) are kept.
-    `finish()` waits for the indexers and lists the shards; SitegenError when Pagefind is
+    as soon as its last page is staged (`page_ready`), so indexing overlaps rendering, which
+    keeps one core busy and leaves the other to Pagefind. Shards in `previous` (the last
+    output; None to trust nothing) are linked over unchanged. Pagefind works in a scratch
+    folder beside the output (the stage is only settled once the build has staged everything)
+    and `finish()` moves the new bundles in and lists the shards. SitegenError when Pagefind is
     missing or fails."""
 
     def __init__(
@@ -74,27 +73,27 @@ class SearchIndexer:
         self.language = _index_language(config.language)
         salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
-        _drop_unplanned(stage.path / SEARCH_FOLDER, {shard.name for shard in self.shards})
         self.todo: list[Shard] = []
         for shard in self.shards:
             rel = f"{SEARCH_FOLDER}/{shard.name}"
-            if _complete(stage.path / rel):
-                continue
             if previous is not None and _complete(previous / rel):
                 old = previous / rel
                 stage.link_many(
                     [(f"{rel}/{p.relative_to(old).as_posix()}", p)
                      for p in sorted(old.rglob("*")) if p.is_file()]
                 )  # fmt: skip
-                continue
-            self.todo.append(shard)
+            else:
+                self.todo.append(shard)
         self._shard_of = {page: shard for shard in self.todo for page in shard.pages}
         self._waiting = {shard.name: set(shard.pages) for shard in self.todo}
         self._sources: dict[str, Path] = {}
         self._futures: list[Future[None]] = []
         self._pool: ThreadPoolExecutor | None = None
+        self._work: Path | None = None
         if self.todo:
             _require_pagefind()
+            out = stage.output
+            self._work = Path(tempfile.mkdtemp(prefix=WORK.format(name=out.name), dir=out.parent))
             self._pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
     def __enter__(self) -> SearchIndexer:
@@ -103,6 +102,8 @@ class SearchIndexer:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
 
     def first(self, paths: Sequence[str]) -> list[int]:
         """Positions of `paths` reordered so the pages of shards to index come first, shard by
@@ -117,7 +118,7 @@ class SearchIndexer:
         return sorted(range(len(paths)), key=key)
 
     def page_ready(self, path: str, source: Path) -> None:
-        """The page is in the stage, or unchanged at `source` in the previous output."""
+        """The page is staged, or unchanged at `source` in the previous output."""
         shard = self._shard_of.get(path)
         if shard is None:
             return
@@ -133,15 +134,27 @@ class SearchIndexer:
         self._futures.append(self._pool.submit(self._index, shard))
 
     def finish(self) -> tuple[int, int]:
-        """Wait for every shard, list them in pagefind/index.json; (shards, shards indexed)."""
-        for name in list(self._waiting):  # pages never reported: take them from the stage
+        """Wait for every shard, stage the new bundles and pagefind/index.json; returns
+        (shards, shards indexed)."""
+        for name in list(self._waiting):  # pages never reported: read them from the stage
             self._submit(next(s for s in self.todo if s.name == name))
             del self._waiting[name]
         for future in self._futures:
             future.result()
-        shutil.rmtree(self.stage.path / _SCRATCH, ignore_errors=True)
-        bundle = self.stage.path / SEARCH_FOLDER
-        listed = [s.name for s in self.shards if _complete(bundle / s.name)]
+        listed = []
+        for shard in self.shards:
+            rel = f"{SEARCH_FOLDER}/{shard.name}"
+            if shard not in self.todo:
+                listed.append(shard.name)
+                continue
+            assert self._work is not None
+            bundle = self._work / "out" / shard.name
+            if not _complete(bundle):
+                continue  # no page of it carries the mark
+            for path in sorted(bundle.rglob("*")):
+                if path.is_file():
+                    self.stage.move_in(f"{rel}/{path.relative_to(bundle).as_posix()}", path)
+            listed.append(shard.name)
         if listed:
             rel = f"{SEARCH_FOLDER}/{SHARD_LIST}"
             data = json.dumps({"shards": listed}, indent=1).encode() + b"\n"
@@ -152,42 +165,26 @@ class SearchIndexer:
         return len(self.shards), len(self.todo)
 
     def _index(self, shard: Shard) -> None:
-        """Gather the shard's pages (hard links) in a scratch folder and let Pagefind index
-        them into the shard's bundle."""
-        scratch = self.stage.path / _SCRATCH / shard.name
-        shutil.rmtree(scratch, ignore_errors=True)
+        """Gather the shard's pages (hard links) in the scratch folder and let Pagefind index
+        them into the shard's bundle there."""
+        assert self._work is not None
+        pages = self._work / "in" / shard.name
         for page in shard.pages:
-            source = self._sources.get(page, self.stage.path / page)
-            target = scratch / page
+            source = self._sources.get(page, self.stage.staged(page))
+            target = pages / page
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(source, target)
             except OSError:
                 shutil.copyfile(source, target)
-        index_pages(scratch, self.stage.path / SEARCH_FOLDER / shard.name, self.language)
-        shutil.rmtree(scratch, ignore_errors=True)
+        index_pages(pages, self._work / "out" / shard.name, self.language)
+        shutil.rmtree(pages, ignore_errors=True)
 
 
 def _complete(folder: Path) -> bool:
     """Whether a bundle of a finished build (the output, or a stage recycled from one) is
     there; a stage of a build that was stopped is never reused, so half bundles are not met."""
     return (folder / "pagefind-entry.json").is_file()
-
-
-def _drop_unplanned(bundle: Path, wanted: set[str]) -> None:
-    """A recycled stage may hold bundles of an older build: keep only the planned ones."""
-    if bundle.is_symlink() or bundle.is_file():
-        bundle.unlink()
-        return
-    if not bundle.is_dir():
-        return
-    for entry in bundle.iterdir():
-        if entry.name in wanted and entry.is_dir() and not entry.is_symlink():
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        elif entry.name != SHARD_LIST:
-            entry.unlink()
 
 
 @functools.cache

@@ -19,9 +19,14 @@ from tests.conftest import FIXED_NOW, SITES
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
 
 
-def _build(site: Path, out: Path, cache: bool) -> object:
+def _build(site: Path, out: Path, cache: bool, clean: bool = False) -> object:
     request = BuildRequest(
-        site, out, options=NOW, jobs=1, cache_dir=site / ".sitegen-cache" if cache else None
+        site,
+        out,
+        options=NOW,
+        jobs=1,
+        cache_dir=site / ".sitegen-cache" if cache else None,
+        clean=clean,
     )
     return build(request, Reporter())
 
@@ -32,6 +37,10 @@ def _tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def _folders(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_dir()}
 
 
 def _inodes(folder: Path) -> dict[str, int]:
@@ -145,6 +154,8 @@ def test_random_edits_match_clean_builds(site: Path, tmp_path: Path) -> None:
         assert sorted(a) == sorted(b), f"after {done}"
         different = [p for p in a if a[p] != b[p]]
         assert different == [], f"after {done}: stale {different[:5]}"
+        assert _folders(incremental) == _folders(clean), f"after {done}"
+        assert (tmp_path / ".inc.spare").is_dir(), "each build stages in the one before's output"
     assert len(set(done)) >= 6
 
 
@@ -175,3 +186,68 @@ def test_body_edit_rewrites_its_page_and_nothing_unrelated(site: Path, tmp_path:
     page = "science-research/bee-census-finds-recovery/index.html"
     assert changed - search_index == {page}
     assert rewritten == changed, "files with the same bytes are not rewritten"
+
+
+def _add_paragraph(site: Path, step: int) -> None:
+    article = _articles(site)[step % 3]
+    with article.open("a", encoding="utf-8") as handle:
+        handle.write(f"\nParagraph added in step {step}.\n")
+
+
+def _assert_same_as_clean(site: Path, incremental: Path, clean: Path) -> None:
+    shutil.rmtree(clean, ignore_errors=True)
+    _build(site, clean, cache=False)
+    assert _tree(incremental) == _tree(clean)
+    assert _folders(incremental) == _folders(clean), "no folder left empty or missing"
+
+
+def test_deleted_pages_take_their_emptied_folders_along(site: Path, tmp_path: Path) -> None:
+    """Deleting articles empties folders (the article's own, its tag's when it was the only
+    one, a section's second page); builds patching the spare (an older output) drop them just
+    as clean builds do."""
+    incremental, clean = tmp_path / "inc", tmp_path / "clean"
+    _build(site, incremental, cache=True)
+    before = _folders(incremental)
+    articles = site / "content/articles"
+    for rel in ["economy/inflation-cools", "economy/rates-held", "world/refugee-report",
+                "science/fusion-step"]:  # fmt: skip
+        (articles / f"{rel}.md").unlink()
+        _build(site, incremental, cache=True)
+        _assert_same_as_clean(site, incremental, clean)
+    for step in range(2):
+        _add_paragraph(site, step)
+        _build(site, incremental, cache=True)
+        _assert_same_as_clean(site, incremental, clean)
+    gone = before - _folders(incremental)
+    assert any(f.startswith("tag/") for f in gone) and any("/page/" in f for f in gone), gone
+
+
+def test_files_dropped_into_the_output_or_the_spare_never_stay(site: Path, tmp_path: Path) -> None:
+    """The output retired by a build becomes the spare the next build stages in: a file a
+    deploy tool left in the output, or one dropped into the spare by hand, must not survive."""
+    incremental, clean = tmp_path / "inc", tmp_path / "clean"
+    spare = tmp_path / ".inc.spare"
+    _build(site, incremental, cache=True)
+    (incremental / "CNAME").write_text("news.example\n", encoding="utf-8")
+    (incremental / "world" / "notes").mkdir()
+    (incremental / "world" / "notes" / "todo.txt").write_text("check\n", encoding="utf-8")
+    for step in range(4):
+        _add_paragraph(site, step)
+        _build(site, incremental, cache=True)
+        _assert_same_as_clean(site, incremental, clean)
+        (spare / f"stray-{step}.html").write_text("dropped by hand", encoding="utf-8")
+        (spare / "index.html").unlink()
+        (spare / "index.html").write_text("an old home page, not the output's", encoding="utf-8")
+
+
+def test_clean_builds_start_from_an_empty_stage(site: Path, tmp_path: Path) -> None:
+    incremental, clean = tmp_path / "inc", tmp_path / "clean"
+    spare = tmp_path / ".inc.spare"
+    _build(site, incremental, cache=True)
+    _add_paragraph(site, 0)
+    _build(site, incremental, cache=True)
+    (spare / "stray.html").write_text("dropped by hand", encoding="utf-8")
+    _add_paragraph(site, 1)
+    _build(site, incremental, cache=True, clean=True)
+    _assert_same_as_clean(site, incremental, clean)
+    assert not (spare / "stray.html").exists(), "the old spare was discarded, not recycled"

@@ -193,6 +193,7 @@ def test_sigkill_never_leaves_a_partial_site(
     _build(site)
     assert _tree(output) == refs[target], "the build after the kills is complete and current"
     assert _leftovers(site) == [], "staging or old folders were left beside output/"
+    assert (site / ".output.spare").is_dir(), "the builds staged in the output before the last"
 
 
 def test_a_kill_between_swap_and_cache_save_does_not_freeze_stale_pages(tmp_path: Path) -> None:
@@ -212,3 +213,41 @@ def test_a_kill_between_swap_and_cache_save_does_not_freeze_stale_pages(tmp_path
     _set_state(site, "A")
     _build(site)
     assert _tree(site / "output") == _tree(tmp_path / "ref-A")
+
+
+def test_whatever_a_killed_build_left_in_the_spare_never_reaches_the_output(
+    tmp_path: Path,
+) -> None:
+    """A build killed while patching the spare leaves it half patched (files removed, new
+    files half written, pages of the other site); one killed between the swap and putting the
+    retired output aside leaves it in a staging folder. Nothing in the spare is trusted, so
+    all of that at once (worse than any single kill) still ends in exactly the site."""
+    site = tmp_path / "site"
+    _make_site(site, articles=12)
+    refs = {}
+    for state in ("A", "B"):
+        _set_state(site, state)
+        _build(site, "--no-cache", "-o", str(tmp_path / f"ref-{state}"))
+        refs[state] = _tree(tmp_path / f"ref-{state}")
+    _build(site)
+    _set_state(site, "A")
+    _build(site)  # site A published, site B in the spare
+    spare = site / ".output.spare"
+    files = sorted(p for p in spare.rglob("*") if p.is_file())
+    for path in files[::3]:
+        data = path.read_bytes()
+        path.unlink()
+        path.write_bytes(data[: len(data) // 2])
+    for path in files[1::3]:
+        path.unlink()
+    (spare / "politics/story-999").mkdir(parents=True)
+    (spare / "politics/story-999/index.html").write_bytes(b"<html><title>half")
+    killed = site / ".output.staging-999999"
+    shutil.copytree(tmp_path / "ref-A", killed)
+    _set_state(site, "B")
+    _build(site)
+    assert _tree(site / "output") == refs["B"]
+    _set_state(site, "A")
+    _build(site)
+    assert _tree(site / "output") == refs["A"]
+    assert _leftovers(site) == []
