@@ -7,6 +7,8 @@ whose fingerprint did not change is not rendered but carried over from the previ
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
 import os
 import signal
@@ -16,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import jinja2
 
@@ -49,6 +51,28 @@ PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
 MAX_TEMPLATE_ERRORS = 20
 Progress = Callable[[str, int, int], None]
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _collector_paused(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `func` with Python's cycle collector off. A build allocates its model and plan
+    (millions of objects that live to the end) in one go, and the collector would walk them all
+    again each time the heap grew by a quarter: a third of an incremental build at 10,000
+    articles. Peak memory stays the same (little of what a build throws away is cyclic); the
+    collector's next run after the build picks that up."""
+
+    @functools.wraps(func)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return func(*args, **kwargs)
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,7 @@ class _Clock:
             self.progress(stage, done, total)
 
 
+@_collector_paused
 def build(
     request: BuildRequest, reporter: Reporter, progress: Progress | None = None
 ) -> BuildResult:
@@ -207,6 +232,7 @@ def build(
     )
 
 
+@_collector_paused
 def check(request: BuildRequest, reporter: Reporter) -> int:
     """Every validation of a build, rendering included, without writing anything."""
     config = load_config(request.root, request.overrides)
