@@ -13,7 +13,17 @@ from sitegen.assets import MEDIA_TYPES, StaticInfo
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.markup import Markup
-from sitegen.model.entities import Article, Author, Category, Correction, Image, Link, Page, Tag
+from sitegen.model.entities import (
+    Article,
+    Author,
+    Body,
+    Category,
+    Correction,
+    Image,
+    Link,
+    Page,
+    Tag,
+)
 from sitegen.model.slugs import is_valid_slug, slugify
 from sitegen.model.text import derive_summary, reading_minutes
 from sitegen.model.urls import Urls
@@ -333,8 +343,7 @@ def article_entry(
         tags=tuple(article_tags),
         summary=summary,
         image=image,
-        body_html=markup.html,
-        body_split=markup.split,
+        body=Body(markup.lazy_html, markup.split),
         toc=markup.toc,
         word_count=markup.word_count,
         reading_time=reading,

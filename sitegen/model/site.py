@@ -19,6 +19,7 @@ from sitegen.markup import REF_PATTERN, Markup
 from sitegen.model.entities import (
     Archive,
     Article,
+    Body,
     Category,
     MenuItem,
     Page,
@@ -212,8 +213,9 @@ def _resolve_links(
             source.line_of_text(f"]({url}", url),
             f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
         )
+    # Line numbers are looked up only for a message: finding one needs the body, which the
+    # build cache fetches from the file.
     for image in markup.images:
-        line = source.line_of_text(f"]({image.src}", image.src)
         if (
             image.src.startswith("/")
             and not image.src.startswith("//")
@@ -221,13 +223,13 @@ def _resolve_links(
         ):
             reporter.warn(
                 source.display,
-                line,
+                source.line_of_text(f"]({image.src}", image.src),
                 f"image {image.src} is not in static/; add the file or fix the path",
             )
         if not image.has_alt:
             reporter.warn(
                 source.display,
-                line,
+                source.line_of_text(f"]({image.src}", image.src),
                 f"image {image.src} has no alt text; write ![what it shows]({image.src})",
             )
     if not markup.refs:
@@ -244,9 +246,9 @@ def _resolve_links(
                     f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
                 )
             continue
-        line = source.line_of_text(f"]({ref.text}", ref.text)
         if ref.target in sources and ref.target not in unpublished:
             continue  # the target exists but has errors of its own, reported there
+        line = source.line_of_text(f"]({ref.text}", ref.text)
         if ref.target in unpublished:
             reporter.warn(
                 source.display,
@@ -265,14 +267,15 @@ def _resolve_links(
     if missing:
         return item
 
+    if isinstance(item, Article):
+        # Resolved when the page is rendered; the links are all the body needs from the site.
+        links = {ref.target: url_of.get(ref.target, "#") for ref in markup.refs}
+        return _replace(item, body=Body(item.body.raw, item.body.raw_split, links))
+
     def replace(match: re.Match[str]) -> str:
         return url_of.get(match.group(1), "#")
 
-    body = REF_PATTERN.sub(replace, item.body_html)
-    if isinstance(item, Article) and item.body_split:
-        head = REF_PATTERN.sub(replace, item.body_html[: item.body_split])
-        return _replace(item, body_html=body, body_split=len(head))
-    return _replace(item, body_html=body)
+    return _replace(item, body_html=REF_PATTERN.sub(replace, item.body_html))
 
 
 def _replace(item: Any, **changes: Any) -> Any:

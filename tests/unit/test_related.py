@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sitegen.config import RelatedConfig
-from sitegen.model.entities import Article, Author, Category, Tag
+from sitegen.model.entities import Article, Author, Body, Category, Tag
 from sitegen.model.related import related_articles
 
 EPOCH = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
@@ -46,8 +46,7 @@ def make_article(
         tags=tuple(Tag(t, t.title(), f"/tag/{t}/") for t in tags),
         summary="",
         image=None,
-        body_html="<p>Body.</p>",
-        body_split=0,
+        body=Body.of("<p>Body.</p>"),
         toc=(),
         word_count=1,
         reading_time=1,
