@@ -152,7 +152,7 @@ class Article:
     def body_tail(self) -> str:
         return self.body_html[self.body_split :] if self.body_split else ""
 
-    @property
+    @cached_property  # asked for by every list, feed and sitemap the article is on
     def modified(self) -> datetime:
         """Last change: the newest of date, updated and any correction."""
         dates = [
