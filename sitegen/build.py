@@ -28,6 +28,7 @@ from sitegen.config import CONFIG_NAME, RelatedConfig, SiteConfig, config_digest
 from sitegen.errors import BuildError, ContentError, Reporter, SitegenError
 from sitegen.links import check_body_links
 from sitegen.markup import Converter, Markup
+from sitegen.model.articles import article_draft
 from sitegen.model.entities import Article, Site
 from sitegen.model.related import related_articles
 from sitegen.model.site import BuildOptions, build_site
@@ -276,6 +277,7 @@ def plan_build(
     clock.lap("read")
 
     sources = convert_all(sources, settings, markup_key, request.jobs)
+    sources = _with_drafts(sources, config, f"{config_digest(config)}:{markup_key}")
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
     clock.lap("markdown")
@@ -290,6 +292,7 @@ def plan_build(
         infos,
         reporter,
         relate,
+        {rel: c.draft[1] for rel, c in sources.items() if c.draft is not None},
     )
     errors += model_errors
     if errors or site is None:
@@ -489,6 +492,21 @@ def convert_all(
         rel: replace(c, markup_key=key, markup=done[rel]) if rel in done else c
         for rel, c in sources.items()
     }
+
+
+def _with_drafts(
+    sources: dict[str, CachedSource], config: SiteConfig, key: str
+) -> dict[str, CachedSource]:
+    """Each article's checked front matter (model/articles.py), worked out again only for files
+    or settings that changed since it was cached."""
+    urls = Urls(config.permalinks, config.base_url)
+    out = sources.copy()
+    for rel, c in sources.items():
+        if c.source.kind != "article" or c.markup is None:
+            continue
+        if c.draft is None or c.draft[0] != key:
+            out[rel] = replace(c, draft=(key, article_draft(c.source, c.markup, config, urls)))
+    return out
 
 
 _worker: dict[str, Converter] = {}

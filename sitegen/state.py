@@ -22,6 +22,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.lazy import Lazy
 from sitegen.markup import Markup
+from sitegen.model.articles import ArticleDraft
 from sitegen.sources import SourceFile
 
 SCHEMA = f"5:{__version__}"
@@ -42,6 +43,8 @@ class CachedSource:
     source: SourceFile
     markup_key: str
     markup: Markup | None
+    draft: tuple[str, ArticleDraft] | None = None
+    """An article's checked front matter, with the key of the settings it was checked under."""
 
     def trusted(self, size: int, mtime_ns: int) -> bool:
         return (

@@ -162,3 +162,50 @@ def test_warnings_from_cached_sources_keep_their_lines(site: Path, tmp_path: Pat
     _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
     # Seen from the cache, old-treaty's body is read back from its file for the line number.
     assert [str(w) for w in _build(site, out).warnings] == first
+
+
+def _write(site: Path, rel: str, text: str) -> None:
+    path = site / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_warnings_from_cached_article_checks_match_a_clean_build(
+    site: Path, tmp_path: Path
+) -> None:
+    # Each kind of warning an article's checks give: section spelled two ways, an image not in
+    # static/, an image without alt text, an empty body.
+    head = "---\ntitle: {t}\ndate: 2026-06-0{d}T10:00:00\nauthor: chen-wu\ncategory: {c}\n"
+    _write(site, "content/articles/world/spelled.md",
+           head.format(t="Spelled", d=2, c="WORLD") + "---\nText.\n")  # fmt: skip
+    _write(site, "content/articles/world/no-file.md",
+           head.format(t="No file", d=3, c="World") + "image: /images/none.png\n---\nText.\n")  # fmt: skip
+    _write(site, "content/articles/world/no-alt.md",
+           head.format(t="No alt", d=4, c="World") + "image: /images/pic.svg\n---\nText.\n")  # fmt: skip
+    _write(
+        site, "content/articles/world/empty.md", head.format(t="Empty", d=5, c="World") + "---\n"
+    )
+    out = tmp_path / "out"
+    first = [str(w) for w in _build(site, out).warnings]
+    assert len(first) >= 4
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
+    assert [str(w) for w in _build(site, out).warnings] == first
+    assert [str(w) for w in _build(site, tmp_path / "clean", cache=False).warnings] == first
+    _same_as_clean(site, out, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "setting", ["summary_length = 40", 'timezone = "America/New_York"', "words_per_minute = 20"]
+)
+def test_settings_that_shape_articles_recheck_cached_ones(
+    site: Path, tmp_path: Path, setting: str
+) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+    config = site / "sitegen.toml"
+    text = config.read_text(encoding="utf-8")
+    key = setting.split(" =")[0]
+    lines = [line for line in text.split("\n") if not line.startswith(f"{key} =")]
+    config.write_text(f"{setting}\n" + "\n".join(lines), encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)

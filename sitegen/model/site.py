@@ -16,6 +16,7 @@ from sitegen.assets import StaticInfo
 from sitegen.config import MenuEntry, RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.markup import REF_PATTERN, Markup
+from sitegen.model.articles import ArticleDraft, article_draft, article_from_draft
 from sitegen.model.entities import (
     Archive,
     Article,
@@ -26,7 +27,7 @@ from sitegen.model.entities import (
     Site,
     Tag,
 )
-from sitegen.model.entries import article_entry, author_entry, page_entry
+from sitegen.model.entries import author_entry, page_entry
 from sitegen.model.related import related_articles
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
@@ -50,9 +51,11 @@ def build_site(
     image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
     relate: RelateFunction = related_articles,
+    drafts: Mapping[str, ArticleDraft] | None = None,
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content. `relate` computes
-    related articles (the build passes a cached version of related_articles)."""
+    related articles and `drafts` holds articles' own checked front matter by source path
+    (the build passes cached versions of both; what is missing is worked out here)."""
     errors: list[SitegenError] = []
     u = Urls(config.permalinks, config.base_url)
     now = options.now or datetime.now(config.tz)
@@ -74,10 +77,12 @@ def build_site(
     next_release: datetime | None = None
     articles: list[Article] = []
     for source in by_kind["article"]:
-        article = article_entry(
+        markup = markups[source.rel]
+        draft = drafts.get(source.rel) if drafts else None
+        article = article_from_draft(
+            draft or article_draft(source, markup, config, u),
             source,
-            markups[source.rel],
-            config,
+            markup,
             u,
             authors,
             broken_authors,
