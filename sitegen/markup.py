@@ -17,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from sitegen.errors import ContentError
+from sitegen.lazy import Lazy
 
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
@@ -43,8 +44,9 @@ class BodyImage:
 
 @dataclass(frozen=True)
 class Markup:
-    html: str
-    """Body HTML; internal links are REF_PREFIX placeholders until resolved."""
+    lazy_html: Lazy[str]
+    """Body HTML; internal links are REF_PREFIX placeholders until resolved. The build cache
+    fetches it only when a page needs it."""
     split: int
     """Offset in html where the inline related box goes; 0 when the body is too short."""
     toc: tuple[tuple[int, str, str], ...]
@@ -59,6 +61,10 @@ class Markup:
     """Site-relative and #fragment hrefs/srcs written in the body, for the link check."""
     ids: frozenset[str] = frozenset()
     """Every id in the body (headings, footnotes), for #fragment links."""
+
+    @property
+    def html(self) -> str:
+        return self.lazy_html.get()
 
 
 @dataclass
@@ -200,7 +206,7 @@ class Converter:
         full = head + tail
         plain = _plain_text(full)
         return Markup(
-            html=full,
+            lazy_html=Lazy.of(full),
             split=len(head) if mark else 0,
             toc=toc,
             refs=tuple(c.refs),

@@ -9,12 +9,13 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import frontmatter.default_handlers
 import yaml
 
 from sitegen.errors import ContentError
+from sitegen.lazy import Lazy
 
 Kind = Literal["article", "author", "page"]
 KIND_FOLDERS: dict[str, Kind] = {"articles": "article", "authors": "author", "pages": "page"}
@@ -31,7 +32,8 @@ class SourceFile:
     """Path as shown in messages (relative to the site root)."""
     kind: Kind
     meta: Mapping[str, Any]
-    body: str
+    lazy_body: Lazy[str]
+    """The text after the front matter; the build cache fetches it only when it is needed."""
     body_line: int
     """Line number of the body's first line in the file."""
     digest: str
@@ -39,16 +41,21 @@ class SourceFile:
     key_lines: Mapping[str, int]
     """Line number of each top-level front-matter key, for messages."""
 
+    @property
+    def body(self) -> str:
+        return self.lazy_body.get()
+
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
 
     def line_of_text(self, *needles: str) -> int:
         """File line of the first needle found in the body (try the most specific first);
         the body's first line when none is."""
+        body = self.body
         for needle in needles:
-            index = self.body.find(needle)
+            index = body.find(needle)
             if index >= 0:
-                return self.body_line + self.body.count("\n", 0, index)
+                return self.body_line + body.count("\n", 0, index)
         return self.body_line
 
 
@@ -64,19 +71,43 @@ _Loader.yaml_implicit_resolvers = {
 _HANDLER = frontmatter.default_handlers.YAMLHandler()
 
 
-def find_sources(content_dir: Path) -> list[tuple[str, Path]]:
-    """Every content Markdown file as (relative path, absolute path), sorted for determinism."""
-    found: list[tuple[str, Path]] = []
+class FoundSource(NamedTuple):
+    """A content file as one walk of the content folder saw it."""
+
+    rel: str
+    """Path relative to the content folder, with forward slashes."""
+    path: str
+    size: int
+    mtime_ns: int
+    error: str | None
+    """Why the file could not be looked at, or None."""
+
+
+def scan_sources(content_dir: Path) -> list[FoundSource]:
+    """Every content Markdown file with its size and time, sorted for determinism. One walk
+    serves both the build's change stamp and the reading of the files."""
+    found: list[FoundSource] = []
+    root = str(content_dir)
     for folder in KIND_FOLDERS:
-        top = content_dir / folder
-        if not top.is_dir():
+        top = os.path.join(root, folder)
+        if not os.path.isdir(top):
             continue
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            prefix = os.path.relpath(dirpath, root).replace(os.sep, "/") + "/"
             for name in filenames:
                 if name.endswith(".md") and not name.startswith("."):
-                    path = Path(dirpath) / name
-                    found.append((path.relative_to(content_dir).as_posix(), path))
+                    path = os.path.join(dirpath, name)
+                    try:
+                        info = os.stat(path)
+                    except OSError as exc:
+                        found.append(
+                            FoundSource(prefix + name, path, 0, 0, exc.strerror or str(exc))
+                        )
+                        continue
+                    found.append(
+                        FoundSource(prefix + name, path, info.st_size, info.st_mtime_ns, None)
+                    )
     found.sort()
     return found
 
@@ -135,7 +166,7 @@ def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
         line = text.count("\n", 0, control.start()) + 1
         raise ContentError(display, line, _control_message(control.group(), "this line"))
     meta, body, body_line, key_lines = _split(text, display)
-    return SourceFile(rel, display, kind, meta, body, body_line, digest, key_lines)
+    return SourceFile(rel, display, kind, meta, Lazy.of(body), body_line, digest, key_lines)
 
 
 def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str, int]]:

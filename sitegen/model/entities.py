@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
+
+from sitegen.lazy import Lazy
+from sitegen.markup import REF_PATTERN
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,52 @@ class Correction:
     text: str
 
 
+@dataclass(frozen=True, eq=False)
+class Body:
+    """An article's HTML, made when a page shows it. Most builds render a handful of article
+    pages, and every body held in memory cost more than the rest of the model."""
+
+    raw: Lazy[str]
+    """The converted Markdown, internal links still REF_PREFIX placeholders."""
+    raw_split: int
+    """Offset in raw after which the inline related box goes; 0 for none."""
+    links: Mapping[str, str] | None = None
+    """Content path -> URL for each internal link; None leaves the placeholders."""
+
+    @classmethod
+    def of(cls, html: str, split: int = 0) -> Body:
+        return cls(Lazy.of(html), split)
+
+    @cached_property
+    def html(self) -> str:
+        return self._resolve(self.raw.get())
+
+    @cached_property
+    def split(self) -> int:
+        if not self.raw_split or not self.links:
+            return self.raw_split
+        return len(self._resolve(self.raw.get()[: self.raw_split]))
+
+    def _resolve(self, html: str) -> str:
+        links = self.links
+        if not links:
+            return html
+
+        def url(match: re.Match[str]) -> str:
+            return links.get(match.group(1), "#")
+
+        return REF_PATTERN.sub(url, html)
+
+    # By the HTML a reader sees, as when the body was a plain string.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Body):
+            return NotImplemented
+        return self is other or (self.split, self.html) == (other.split, other.html)
+
+    def __hash__(self) -> int:
+        return hash((self.split, self.html))
+
+
 @dataclass(frozen=True)
 class Article:
     source: str
@@ -73,9 +124,7 @@ class Article:
     tags: tuple[Tag, ...]
     summary: str
     image: Image | None
-    body_html: str
-    body_split: int
-    """Offset in body_html after which the inline related box is placed; 0 for none."""
+    body: Body
     toc: tuple[tuple[int, str, str], ...]
     word_count: int
     reading_time: int
@@ -87,6 +136,15 @@ class Article:
     extra: Mapping[str, Any]
 
     @property
+    def body_html(self) -> str:
+        return self.body.html
+
+    @property
+    def body_split(self) -> int:
+        """Offset in body_html after which the inline related box is placed; 0 for none."""
+        return self.body.split
+
+    @property
     def body_head(self) -> str:
         return self.body_html[: self.body_split] if self.body_split else self.body_html
 
@@ -94,7 +152,7 @@ class Article:
     def body_tail(self) -> str:
         return self.body_html[self.body_split :] if self.body_split else ""
 
-    @property
+    @cached_property  # asked for by every list, feed and sitemap the article is on
     def modified(self) -> datetime:
         """Last change: the newest of date, updated and any correction."""
         dates = [

@@ -1,5 +1,6 @@
 """Entries from sources: one file's front matter checked key by key and turned into an
-Article, Author or Page. Every problem is recorded with its line; none stops the others."""
+Author or Page (articles: model/articles.py, with the helpers here). Every problem is recorded
+with its line; none stops the others."""
 
 from __future__ import annotations
 
@@ -9,37 +10,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sitegen.assets import MEDIA_TYPES, StaticInfo
 from sitegen.config import SiteConfig
-from sitegen.errors import ContentError, Reporter, SitegenError
+from sitegen.errors import ContentError, SitegenError
 from sitegen.markup import Markup
-from sitegen.model.entities import Article, Author, Category, Correction, Image, Link, Page, Tag
-from sitegen.model.slugs import is_valid_slug, slugify
-from sitegen.model.text import derive_summary, reading_minutes
+from sitegen.model.entities import Author, Link, Page
+from sitegen.model.slugs import is_valid_slug
+from sitegen.model.text import derive_summary
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
 
-ARTICLE_KEYS = {
-    "title",
-    "date",
-    "updated",
-    "author",
-    "category",
-    "tags",
-    "summary",
-    "image",
-    "image_alt",
-    "image_caption",
-    "image_credit",
-    "image_width",
-    "image_height",
-    "slug",
-    "draft",
-    "featured",
-    "reading_time",
-    "noindex",
-    "corrections",
-}
 AUTHOR_LINKS = (
     ("x", "X", "https://x.com/{}"),
     ("bluesky", "Bluesky", "https://bsky.app/profile/{}"),
@@ -49,12 +28,9 @@ AUTHOR_LINKS = (
     ("email", "Email", "mailto:{}"),
 )
 _SAFE_URL = re.compile(r"^(https?://[^\s<>\"]+|/[^\s<>\"]*)$")
-_COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "/private/",
-                     "/Volumes/", "/mnt/", "/media/", "/opt/", "/usr/")  # fmt: skip
-"""Where files on a writer's machine live: an image path starting so is a copied file path."""
 
 
-class _Fields:
+class Fields:
     """Typed access to one file's front matter that records an error per bad key."""
 
     def __init__(self, source: SourceFile, errors: list[SitegenError]) -> None:
@@ -157,7 +133,7 @@ def parse_date(value: Any, config: SiteConfig) -> datetime | None:
     return parsed
 
 
-def _safe_url(fields: _Fields, key: str, value: str) -> str:
+def safe_url(fields: Fields, key: str, value: str) -> str:
     if not value:
         return ""
     if not _SAFE_URL.match(value) or "/../" in value + "/" or "\\" in value:
@@ -172,7 +148,7 @@ def _safe_url(fields: _Fields, key: str, value: str) -> str:
 def author_entry(
     source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
 ) -> Author | None:
-    f = _Fields(source, errors)
+    f = Fields(source, errors)
     slug = source.rel.rsplit("/", 1)[-1][:-3]
     if not is_valid_slug(slug):
         f.error(
@@ -191,7 +167,7 @@ def author_entry(
             f.error(key, f"`{key}` must be an https:// URL, not {value!r}")
         else:
             links.append(Link(label, url))
-    avatar = _safe_url(f, "avatar", f.text("avatar"))
+    avatar = safe_url(f, "avatar", f.text("avatar"))
     if avatar.startswith("/"):
         avatar = u.base_path + avatar
     if not f.ok:
@@ -213,7 +189,7 @@ def author_entry(
 def page_entry(
     source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
 ) -> Page | None:
-    f = _Fields(source, errors)
+    f = Fields(source, errors)
     title = f.text("title", required=True)
     slug = f.text("slug") or source.rel.rsplit("/", 1)[-1][:-3]
     if not is_valid_slug(slug):
@@ -236,188 +212,7 @@ def page_entry(
     )
 
 
-def article_entry(
-    source: SourceFile,
-    markup: Markup,
-    config: SiteConfig,
-    u: Urls,
-    authors: Mapping[str, Author],
-    broken_authors: set[str],
-    categories: dict[str, Category],
-    tags: dict[str, Tag],
-    image_sizes: Mapping[str, StaticInfo],
-    reporter: Reporter,
-    errors: list[SitegenError],
-) -> Article | None:
-    f = _Fields(source, errors)
-    title = f.text("title", required=True)
-    when = f.when("date", config, required=True)
-    updated = f.when("updated", config)
-    if when and updated and updated < when:
-        f.error("updated", "`updated` is before `date`; an update cannot precede publication")
-    byline: list[Author] = []
-    author_slugs = f.strings("author")
-    if not author_slugs and "author" not in source.meta:
-        f.error(
-            "author", "front matter needs `author:` (an author slug, or a list for a shared byline)"
-        )
-    for slug in author_slugs:
-        if slug in authors:
-            byline.append(authors[slug])
-        elif f"authors/{slug}.md" in broken_authors:
-            f.ok = False  # the profile exists but has errors of its own, reported there
-        else:
-            f.error(
-                "author",
-                f"author {slug!r} has no profile: create content/authors/{slug}.md "
-                f"(with `name:`) or fix the slug" + _suggest(slug, authors),
-            )
-    category_name = f.text("category", required=True)
-    category = None
-    if category_name:
-        cslug = slugify(category_name)
-        if not cslug:
-            f.error(
-                "category", f"category {category_name!r} gives an empty slug; use letters or digits"
-            )
-        else:
-            category = categories.setdefault(
-                cslug,
-                Category(cslug, category_name, u.category(cslug)),
-            )
-            if category.name != category_name:
-                reporter.warn(
-                    source.display,
-                    source.line_of("category"),
-                    f"category {category_name!r} is spelled {category.name!r} elsewhere; using {category.name!r}",
-                )
-    article_tags = []
-    for name in f.strings("tags"):
-        tslug = slugify(name)
-        if not tslug:
-            f.error("tags", f"tag {name!r} gives an empty slug; use letters or digits")
-            continue
-        tag = tags.setdefault(tslug, Tag(tslug, name, u.tag(tslug)))
-        if tag not in article_tags:
-            article_tags.append(tag)
-    slug = f.text("slug") or slugify(title) or ""
-    if title and not slug:
-        f.error("title", "the title gives an empty slug; add `slug:` with letters or digits")
-    elif slug and not is_valid_slug(slug):
-        f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
-    image = _image(f, u, image_sizes, reporter)
-    summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
-    reading = f.number("reading_time") or reading_minutes(
-        markup.word_count, config.words_per_minute
-    )
-    draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
-    corrections = _corrections(f, config)
-    if not title and not markup.word_count:
-        f.error("title", "the article has neither a title nor a body")
-    elif not markup.word_count:
-        reporter.warn(
-            source.display,
-            source.body_line,
-            "the article has no body; write the story below the front matter",
-        )
-    if not f.ok or when is None or category is None or not byline:
-        return None
-    return Article(
-        source=source.rel,
-        slug=slug,
-        title=title,
-        date=when,
-        updated=updated,
-        authors=tuple(byline),
-        category=category,
-        tags=tuple(article_tags),
-        summary=summary,
-        image=image,
-        body_html=markup.html,
-        body_split=markup.split,
-        toc=markup.toc,
-        word_count=markup.word_count,
-        reading_time=reading,
-        draft=draft,
-        featured=featured,
-        noindex=noindex,
-        corrections=corrections,
-        url=u.article(slug, category.slug, when),
-        extra={k: v for k, v in source.meta.items() if k not in ARTICLE_KEYS},
-    )
-
-
-def _suggest(slug: str, known: Mapping[str, object]) -> str:
-
+def suggest(slug: str, known: Mapping[str, object]) -> str:
+    """'; did you mean ...?' with the closest known name, or ''."""
     close = difflib.get_close_matches(slug, list(known), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _image(
-    f: _Fields, u: Urls, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
-) -> Image | None:
-    src = _safe_url(f, "image", f.text("image"))
-    if not src:
-        return None
-    alt = f.text("image_alt")
-    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
-        f.error(
-            "image",
-            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
-            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
-        )
-        return None
-    if src.startswith("/") and src not in image_sizes:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            f"image {src} is not in static/; add the file or fix the path",
-        )
-    elif not alt:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            "the image has no `image_alt:`; describe it for readers who cannot see it",
-        )
-    info = image_sizes.get(src)
-    width, height = f.number("image_width"), f.number("image_height")
-    if (width is None or height is None) and info:
-        width, height = info.width, info.height
-    if src.startswith("/"):
-        src = u.base_path + src
-    return Image(
-        src,
-        alt,
-        f.text("image_caption"),
-        f.text("image_credit"),
-        width,
-        height,
-        length=info.length if info else None,
-        media_type=info.media_type if info else _guess_type(src),
-    )
-
-
-def _guess_type(src: str) -> str:
-    suffix = "." + src.rsplit(".", 1)[-1].lower() if "." in src else ""
-    return MEDIA_TYPES.get(suffix, "image/jpeg")
-
-
-def _corrections(f: _Fields, config: SiteConfig) -> tuple[Correction, ...]:
-    value = f.meta.get("corrections")
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        f.error("corrections", "`corrections` must be a list of {date, text} entries")
-        return ()
-    out = []
-    for entry in value:
-        when = parse_date(entry.get("date"), config) if isinstance(entry, dict) else None
-        text = entry.get("text") if isinstance(entry, dict) else None
-        if when is None or not isinstance(text, str) or not text.strip():
-            f.error(
-                "corrections",
-                'each correction needs `date:` (ISO 8601) and `text:`, e.g. - {date: 2025-05-12, text: "We misstated…"}',
-            )
-            continue
-        out.append(Correction(when, text.strip()))
-    return tuple(sorted(out, key=lambda c: c.date))

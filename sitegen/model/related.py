@@ -80,9 +80,15 @@ def related_articles(
         for j in _window(category_postings[article.category.slug], mine, newer):
             scores[j] += WEIGHT_CATEGORY
         scores.pop(i, None)
+        candidates: Iterable[tuple[int, float]] = scores.items()
+        if len(scores) > count:
+            # The date adds at most WEIGHT_DATE, so a candidate whose keyword score falls that
+            # far below the count-th best keyword score cannot make the list: skip scoring it.
+            floor = heapq.nlargest(count, scores.values())[-1]
+            candidates = [(j, s) for j, s in candidates if s + WEIGHT_DATE >= floor]
         stamp = stamps[i]
         ranked = []
-        for j, score in scores.items():
+        for j, score in candidates:
             score += WEIGHT_DATE / (1 + abs(stamps[j] - stamp) / day_scale)
             if score >= threshold:
                 # Highest score first; ties go to the newer article, then the path.

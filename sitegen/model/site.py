@@ -16,16 +16,18 @@ from sitegen.assets import StaticInfo
 from sitegen.config import MenuEntry, RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.markup import REF_PATTERN, Markup
+from sitegen.model.articles import ArticleDraft, article_draft, article_from_draft
 from sitegen.model.entities import (
     Archive,
     Article,
+    Body,
     Category,
     MenuItem,
     Page,
     Site,
     Tag,
 )
-from sitegen.model.entries import article_entry, author_entry, page_entry
+from sitegen.model.entries import author_entry, page_entry
 from sitegen.model.related import related_articles
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
@@ -49,9 +51,11 @@ def build_site(
     image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
     relate: RelateFunction = related_articles,
+    drafts: Mapping[str, ArticleDraft] | None = None,
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content. `relate` computes
-    related articles (the build passes a cached version of related_articles)."""
+    related articles and `drafts` holds articles' own checked front matter by source path
+    (the build passes cached versions of both; what is missing is worked out here)."""
     errors: list[SitegenError] = []
     u = Urls(config.permalinks, config.base_url)
     now = options.now or datetime.now(config.tz)
@@ -73,10 +77,12 @@ def build_site(
     next_release: datetime | None = None
     articles: list[Article] = []
     for source in by_kind["article"]:
-        article = article_entry(
+        markup = markups[source.rel]
+        draft = drafts.get(source.rel) if drafts else None
+        article = article_from_draft(
+            draft or article_draft(source, markup, config, u),
             source,
-            markups[source.rel],
-            config,
+            markup,
             u,
             authors,
             broken_authors,
@@ -212,8 +218,9 @@ def _resolve_links(
             source.line_of_text(f"]({url}", url),
             f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
         )
+    # Line numbers are looked up only for a message: finding one needs the body, which the
+    # build cache fetches from the file.
     for image in markup.images:
-        line = source.line_of_text(f"]({image.src}", image.src)
         if (
             image.src.startswith("/")
             and not image.src.startswith("//")
@@ -221,13 +228,13 @@ def _resolve_links(
         ):
             reporter.warn(
                 source.display,
-                line,
+                source.line_of_text(f"]({image.src}", image.src),
                 f"image {image.src} is not in static/; add the file or fix the path",
             )
         if not image.has_alt:
             reporter.warn(
                 source.display,
-                line,
+                source.line_of_text(f"]({image.src}", image.src),
                 f"image {image.src} has no alt text; write ![what it shows]({image.src})",
             )
     if not markup.refs:
@@ -244,9 +251,9 @@ def _resolve_links(
                     f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
                 )
             continue
-        line = source.line_of_text(f"]({ref.text}", ref.text)
         if ref.target in sources and ref.target not in unpublished:
             continue  # the target exists but has errors of its own, reported there
+        line = source.line_of_text(f"]({ref.text}", ref.text)
         if ref.target in unpublished:
             reporter.warn(
                 source.display,
@@ -265,14 +272,15 @@ def _resolve_links(
     if missing:
         return item
 
+    if isinstance(item, Article):
+        # Resolved when the page is rendered; the links are all the body needs from the site.
+        links = {ref.target: url_of.get(ref.target, "#") for ref in markup.refs}
+        return _replace(item, body=Body(item.body.raw, item.body.raw_split, links))
+
     def replace(match: re.Match[str]) -> str:
         return url_of.get(match.group(1), "#")
 
-    body = REF_PATTERN.sub(replace, item.body_html)
-    if isinstance(item, Article) and item.body_split:
-        head = REF_PATTERN.sub(replace, item.body_html[: item.body_split])
-        return _replace(item, body_html=body, body_split=len(head))
-    return _replace(item, body_html=body)
+    return _replace(item, body_html=REF_PATTERN.sub(replace, item.body_html))
 
 
 def _replace(item: Any, **changes: Any) -> Any:

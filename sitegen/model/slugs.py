@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _ASCII_WORDS = re.compile(r"[a-z0-9]+")
+_ASCII_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
                           "ł": "l", "Ł": "l", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d", "ı": "i",
@@ -56,6 +57,8 @@ def _cut(slug: str, max_length: int) -> str:
 def is_valid_slug(slug: str) -> bool:
     """A slug is one path segment of letters, marks, digits and hyphens: never `..`, `/` or a
     dot file."""
+    if slug.isascii():  # the common case, in one regex instead of a test per character
+        return _ASCII_SLUG.fullmatch(slug) is not None
     if not slug or slug[0] in "-_" or _is_mark(slug[0]):
         return False
     return all(ch.isalnum() or ch in "-_" or _is_mark(ch) for ch in slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from urllib.parse import quote, urlsplit
 
 from sitegen.config import PermalinkConfig
@@ -16,7 +17,7 @@ class Urls:
     permalinks: PermalinkConfig
     base_url: str
 
-    @property
+    @cached_property  # asked for every URL made: parse base_url once
     def base_path(self) -> str:
         """The path part of base_url without its trailing slash: '' or '/news'."""
         return urlsplit(self.base_url).path.rstrip("/")
@@ -59,7 +60,7 @@ class Urls:
             return url
         return self.origin + quote(url, safe="/#?=&%:@~+")
 
-    @property
+    @cached_property
     def origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"

@@ -7,15 +7,12 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sitegen.model.entities import Author, Site
+from sitegen.model.entities import Author, Category, Site, Tag
 
 
 def _hash(parts: Iterable[object]) -> str:
-    digest = hashlib.blake2b(digest_size=12)
-    for part in parts:
-        digest.update(repr(part).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
+    text = "".join(f"{part!r}\0" for part in parts)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -33,17 +30,33 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     section and tag names, image sizes, its URL) is added explicitly."""
     card: dict[str, str] = {}
     full: dict[str, str] = {}
+    # Sections, tags and authors are shared by many articles: describe each one once.
+    described: dict[int, str] = {}
+
+    def describe(item: Category | Tag | Author) -> str:
+        text = described.get(id(item))
+        if text is None:
+            text = repr(_author_key(item) if isinstance(item, Author) else item)
+            described[id(item)] = text
+        return text
+
     for a in site.articles:
         own = source_digests.get(a.source)
         if own is None:  # no file digest known: describe the article field by field
             own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
                          a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
                          sorted(a.extra.items(), key=str)))  # fmt: skip
-        card[a.source] = _hash(
-            (a.source, own, a.url, a.category, a.tags, a.image, [_author_key(p) for p in a.authors])
-        )
-        body = hashlib.blake2b(a.body_html.encode(), digest_size=12).hexdigest()
-        full[a.source] = f"{card[a.source]}:{body}"
+        shared = [describe(a.category), *map(describe, a.tags), *map(describe, a.authors)]
+        key = _hash((a.source, own, a.url, a.image, len(a.tags), *shared))
+        card[a.source] = key
+        if a.source in source_digests:
+            # The file's hash covers the Markdown (and the settings that convert it are in every
+            # fingerprint), so the body adds only what its links resolved to. No body is fetched.
+            links = a.body.links
+            body = _hash(sorted(links.items())) if links else "-"
+        else:
+            body = hashlib.blake2b(a.body_html.encode(), digest_size=12).hexdigest()
+        full[a.source] = f"{key}:{body}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors)
 

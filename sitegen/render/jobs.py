@@ -43,10 +43,6 @@ class RenderJob:
         return self.make_context()
 
     def fingerprint(self, global_digest: str) -> str:
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(global_digest.encode())
-        digest.update(self.template.encode())
-        for dep in self.deps:
-            digest.update(b"\0")
-            digest.update(dep.encode())
-        return digest.hexdigest()
+        # The same bytes as hashing each dep after a NUL, in one call.
+        text = "\0".join((global_digest + self.template, *self.deps))
+        return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()

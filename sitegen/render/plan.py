@@ -192,7 +192,7 @@ class _Planner:
         related = self.site.related.get(article.source, ())[: self.config.related.count]
         inline = (
             self.site.related.get(article.source, ())[: self.config.related.inline_count]
-            if article.body_split
+            if article.body.raw_split
             else ()
         )
         # The stories published just before this one: stable as newer stories arrive.

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sitegen.config import RelatedConfig
-from sitegen.model.entities import Article, Author, Category, Tag
+from sitegen.model.entities import Article, Author, Body, Category, Tag
 from sitegen.model.related import related_articles
 
 EPOCH = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
@@ -46,8 +46,7 @@ def make_article(
         tags=tuple(Tag(t, t.title(), f"/tag/{t}/") for t in tags),
         summary="",
         image=None,
-        body_html="<p>Body.</p>",
-        body_split=0,
+        body=Body.of("<p>Body.</p>"),
         toc=(),
         word_count=1,
         reading_time=1,
@@ -224,3 +223,72 @@ def test_large_archive_completes() -> None:
     newest = articles[-1]
     assert newest not in result[newest.source]
     assert 0 < len(result[newest.source]) <= 5
+
+
+def _every_candidate_scored(
+    articles: Sequence[Article], config: RelatedConfig
+) -> dict[str, tuple[str, ...]]:
+    """related_articles as first written: every candidate gets its date bonus and is ranked
+    (the module skips candidates that cannot reach the list; the answer must not change)."""
+    import heapq
+    import math
+    from collections import defaultdict
+
+    from sitegen.model import related as r
+
+    count = max(config.count, config.inline_count)
+    order = sorted(range(len(articles)), key=lambda i: (articles[i].date, articles[i].source))
+    rank = [0] * len(articles)
+    for position, index in enumerate(order):
+        rank[index] = position
+    stamps = [a.date.timestamp() for a in articles]
+    tags = r._postings(((i, [t.slug for t in a.tags]) for i, a in enumerate(articles)), rank)
+    people = r._postings(((i, [p.slug for p in a.authors]) for i, a in enumerate(articles)), rank)
+    sections = r._postings(((i, [a.category.slug]) for i, a in enumerate(articles)), rank)
+    total = len(articles)
+    idf = {
+        t: math.log(1 + total / len(p.members))
+        for t, p in tags.items()
+        if len(p.members) <= config.max_tag_share * total or len(p.members) < 3
+    }
+    result = {}
+    for i, a in enumerate(articles):
+        scores: dict[int, float] = defaultdict(float)
+        own = [t.slug for t in a.tags if t.slug in idf]
+        norm = sum(idf[t] for t in own) or 1.0
+        for t in own:
+            for j in r._window(tags[t], rank[i], config.include_newer):
+                scores[j] += r.WEIGHT_TAGS * idf[t] / norm
+        for p in a.authors:
+            for j in r._window(people[p.slug], rank[i], config.include_newer):
+                scores[j] += r.WEIGHT_AUTHOR / len(a.authors)
+        for j in r._window(sections[a.category.slug], rank[i], config.include_newer):
+            scores[j] += r.WEIGHT_CATEGORY
+        scores.pop(i, None)
+        ranked = []
+        for j, score in scores.items():
+            score += r.WEIGHT_DATE / (1 + abs(stamps[j] - stamps[i]) / (86400 * r.DATE_SCALE_DAYS))
+            if score >= config.threshold:
+                ranked.append((-score, -stamps[j], articles[j].source, j))
+        result[a.source] = tuple(articles[j].source for *_, j in heapq.nsmallest(count, ranked))
+    return result
+
+
+def test_skipping_hopeless_candidates_changes_no_list() -> None:
+    import random
+
+    rng = random.Random(7)
+    words = [f"t{n}" for n in range(30)]
+    articles = [
+        make_article(
+            f"story-{n}",
+            day=rng.uniform(0, 400),
+            tags=rng.sample(words, rng.randint(0, 4)),
+            category=rng.choice(["politics", "economy", "science"]),
+            authors=rng.sample(["ada", "ben", "chen", "dee"], rng.randint(1, 2)),
+        )
+        for n in range(600)
+    ]
+    for config in (RelatedConfig(), RelatedConfig(count=2, include_newer=True, threshold=30)):
+        got = {s: tuple(a.source for a in v) for s, v in related_articles(articles, config).items()}
+        assert got == _every_candidate_scored(articles, config)

@@ -1,0 +1,323 @@
+"""Articles from sources, in two steps. `article_draft` checks what an article takes from its
+own file: a pure function of the file, its Markdown and the settings, which the build cache
+keeps beside the file's parse. `article_from_draft` adds what it takes from the rest of the site:
+its authors' profiles, the section and tag names as first spelled, the image's file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sitegen.assets import MEDIA_TYPES, StaticInfo
+from sitegen.config import SiteConfig
+from sitegen.errors import Reporter, SitegenError
+from sitegen.markup import Markup
+from sitegen.model.entities import Article, Author, Body, Category, Correction, Image, Tag
+from sitegen.model.entries import Fields, parse_date, safe_url, suggest
+from sitegen.model.slugs import is_valid_slug, slugify
+from sitegen.model.text import derive_summary, reading_minutes
+from sitegen.model.urls import Urls
+from sitegen.sources import SourceFile
+
+ARTICLE_KEYS = {
+    "title",
+    "date",
+    "updated",
+    "author",
+    "category",
+    "tags",
+    "summary",
+    "image",
+    "image_alt",
+    "image_caption",
+    "image_credit",
+    "image_width",
+    "image_height",
+    "slug",
+    "draft",
+    "featured",
+    "reading_time",
+    "noindex",
+    "corrections",
+}
+_COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "/private/",
+                     "/Volumes/", "/mnt/", "/media/", "/opt/", "/usr/")  # fmt: skip
+"""Where files on a writer's machine live: an image path starting so is a copied file path."""
+
+
+@dataclass(frozen=True)
+class DraftImage:
+    """The image keys of one article as written, checked on their own."""
+
+    src: str
+    alt: str
+    caption: str
+    credit: str
+    width: int | None
+    height: int | None
+    errors: tuple[SitegenError, ...]
+    """Problems with width, height, caption or credit: reported only if the image is used."""
+
+
+@dataclass(frozen=True)
+class ArticleDraft:
+    """What an article takes from its own file, checked: article_entry without the rest of the
+    site. A pure function of the file, its Markdown and the settings, so the build cache keeps
+    it beside the file's parse; `article_from_draft` adds authors, sections, tags and images."""
+
+    title: str
+    date: datetime | None
+    updated: datetime | None
+    author_slugs: tuple[str, ...]
+    category: str
+    """Section name as written ('' when missing)."""
+    category_slug: str
+    """'' when the name is missing or gives no slug."""
+    tags: tuple[tuple[str, str], ...]
+    """(slug, name) of each tag, the first spelling of each slug."""
+    slug: str
+    image: DraftImage | None
+    summary: str
+    reading_time: int
+    draft: bool
+    featured: bool
+    noindex: bool
+    corrections: tuple[Correction, ...]
+    url: str
+    """'' when the slug, section or date is missing."""
+    extra: Mapping[str, Any]
+    errors: tuple[SitegenError, ...]
+    warnings: tuple[tuple[int, str], ...]
+    """(line, message), reported after those that depend on the rest of the site."""
+
+
+def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Urls) -> ArticleDraft:
+    errors: list[SitegenError] = []
+    f = Fields(source, errors)
+    title = f.text("title", required=True)
+    when = f.when("date", config, required=True)
+    updated = f.when("updated", config)
+    if when and updated and updated < when:
+        f.error("updated", "`updated` is before `date`; an update cannot precede publication")
+    author_slugs = f.strings("author")
+    if not author_slugs and "author" not in source.meta:
+        f.error(
+            "author", "front matter needs `author:` (an author slug, or a list for a shared byline)"
+        )
+    category_name = f.text("category", required=True)
+    cslug = ""
+    if category_name:
+        cslug = slugify(category_name)
+        if not cslug:
+            f.error(
+                "category", f"category {category_name!r} gives an empty slug; use letters or digits"
+            )
+    article_tags: dict[str, str] = {}
+    for name in f.strings("tags"):
+        tslug = slugify(name)
+        if not tslug:
+            f.error("tags", f"tag {name!r} gives an empty slug; use letters or digits")
+            continue
+        article_tags.setdefault(tslug, name)
+    slug = f.text("slug") or slugify(title) or ""
+    if title and not slug:
+        f.error("title", "the title gives an empty slug; add `slug:` with letters or digits")
+    elif slug and not is_valid_slug(slug):
+        f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
+    image = _draft_image(f)
+    summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
+    reading = f.number("reading_time") or reading_minutes(
+        markup.word_count, config.words_per_minute
+    )
+    draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
+    corrections = _corrections(f, config)
+    warnings: list[tuple[int, str]] = []
+    if not title and not markup.word_count:
+        f.error("title", "the article has neither a title nor a body")
+    elif not markup.word_count:
+        warnings.append(
+            (source.body_line, "the article has no body; write the story below the front matter")
+        )
+    return ArticleDraft(
+        title=title,
+        date=when,
+        updated=updated,
+        author_slugs=tuple(author_slugs),
+        category=category_name,
+        category_slug=cslug,
+        tags=tuple(article_tags.items()),
+        slug=slug,
+        image=image,
+        summary=summary,
+        reading_time=reading,
+        draft=draft,
+        featured=featured,
+        noindex=noindex,
+        corrections=corrections,
+        url=u.article(slug, cslug, when) if slug and cslug and when else "",
+        extra={k: v for k, v in source.meta.items() if k not in ARTICLE_KEYS},
+        errors=tuple(errors),
+        warnings=tuple(warnings),
+    )
+
+
+def article_from_draft(
+    d: ArticleDraft,
+    source: SourceFile,
+    markup: Markup,
+    u: Urls,
+    authors: Mapping[str, Author],
+    broken_authors: set[str],
+    categories: dict[str, Category],
+    tags: dict[str, Tag],
+    image_sizes: Mapping[str, StaticInfo],
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> Article | None:
+    """The article, once the rest of the site is known: its authors' profiles, the section and
+    tag names as first spelled, the image's file. Sections and tags first seen here are added
+    to `categories` and `tags`."""
+    errors.extend(d.errors)
+    f = Fields(source, errors)
+    f.ok = not d.errors
+    byline: list[Author] = []
+    for slug in d.author_slugs:
+        if slug in authors:
+            byline.append(authors[slug])
+        elif f"authors/{slug}.md" in broken_authors:
+            f.ok = False  # the profile exists but has errors of its own, reported there
+        else:
+            f.error(
+                "author",
+                f"author {slug!r} has no profile: create content/authors/{slug}.md "
+                f"(with `name:`) or fix the slug" + suggest(slug, authors),
+            )
+    category = None
+    if d.category_slug:
+        cslug = d.category_slug
+        category = categories.get(cslug)
+        if category is None:
+            category = categories[cslug] = Category(cslug, d.category, u.category(cslug))
+        elif category.name != d.category:
+            reporter.warn(
+                source.display,
+                source.line_of("category"),
+                f"category {d.category!r} is spelled {category.name!r} elsewhere; using {category.name!r}",
+            )
+    article_tags = []
+    for tslug, name in d.tags:
+        tag = tags.get(tslug)
+        if tag is None:
+            tag = tags[tslug] = Tag(tslug, name, u.tag(tslug))
+        article_tags.append(tag)
+    image = _image(f, d.image, u, image_sizes, reporter) if d.image else None
+    for line, message in d.warnings:
+        reporter.warn(source.display, line, message)
+    if not f.ok or d.date is None or category is None or not byline:
+        return None
+    return Article(
+        source=source.rel,
+        slug=d.slug,
+        title=d.title,
+        date=d.date,
+        updated=d.updated,
+        authors=tuple(byline),
+        category=category,
+        tags=tuple(article_tags),
+        summary=d.summary,
+        image=image,
+        body=Body(markup.lazy_html, markup.split),
+        toc=markup.toc,
+        word_count=markup.word_count,
+        reading_time=d.reading_time,
+        draft=d.draft,
+        featured=d.featured,
+        noindex=d.noindex,
+        corrections=d.corrections,
+        url=d.url,
+        extra=d.extra,
+    )
+
+
+def _draft_image(f: Fields) -> DraftImage | None:
+    src = safe_url(f, "image", f.text("image"))
+    if not src:
+        return None
+    alt = f.text("image_alt")
+    # Read only if the image is used (see _image): their own errors are kept apart.
+    late = Fields(f.source, [])
+    width, height = late.number("image_width"), late.number("image_height")
+    caption, credit = late.text("image_caption"), late.text("image_credit")
+    return DraftImage(src, alt, caption, credit, width, height, tuple(late.errors))
+
+
+def _image(
+    f: Fields, d: DraftImage, u: Urls, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
+) -> Image | None:
+    src, alt = d.src, d.alt
+    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
+        f.error(
+            "image",
+            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
+            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
+        )
+        return None
+    if src.startswith("/") and src not in image_sizes:
+        reporter.warn(
+            f.source.display,
+            f.source.line_of("image"),
+            f"image {src} is not in static/; add the file or fix the path",
+        )
+    elif not alt:
+        reporter.warn(
+            f.source.display,
+            f.source.line_of("image"),
+            "the image has no `image_alt:`; describe it for readers who cannot see it",
+        )
+    info = image_sizes.get(src)
+    if d.errors:
+        f.ok = False
+        f.errors.extend(d.errors)
+    width, height = d.width, d.height
+    if (width is None or height is None) and info:
+        width, height = info.width, info.height
+    if src.startswith("/"):
+        src = u.base_path + src
+    return Image(
+        src,
+        alt,
+        d.caption,
+        d.credit,
+        width,
+        height,
+        length=info.length if info else None,
+        media_type=info.media_type if info else _guess_type(src),
+    )
+
+
+def _guess_type(src: str) -> str:
+    suffix = "." + src.rsplit(".", 1)[-1].lower() if "." in src else ""
+    return MEDIA_TYPES.get(suffix, "image/jpeg")
+
+
+def _corrections(f: Fields, config: SiteConfig) -> tuple[Correction, ...]:
+    value = f.meta.get("corrections")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        f.error("corrections", "`corrections` must be a list of {date, text} entries")
+        return ()
+    out = []
+    for entry in value:
+        when = parse_date(entry.get("date"), config) if isinstance(entry, dict) else None
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if when is None or not isinstance(text, str) or not text.strip():
+            f.error(
+                "corrections",
+                'each correction needs `date:` (ISO 8601) and `text:`, e.g. - {date: 2025-05-12, text: "We misstated…"}',
+            )
+            continue
+        out.append(Correction(when, text.strip()))
+    return tuple(sorted(out, key=lambda c: c.date))
