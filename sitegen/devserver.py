@@ -43,7 +43,7 @@ PREVIEW_FOLDER = ".preview"
 """Where previews are built, inside the site; never output/, so drafts never leak there."""
 PREVIEW_CACHE = ".sitegen-cache/preview"
 """The preview's own build cache, so previews and `sitegen build` do not invalidate each other."""
-DEBOUNCE_SECONDS = 0.3
+DEBOUNCE_SECONDS = 0.2
 """How long the sources must stay unchanged before a rebuild starts."""
 POLL_SECONDS = 0.1
 """How often the sources are checked for changes (longer for big sites, see _SiteWatcher)."""
