@@ -283,7 +283,10 @@ def plan_build(
     clock.lap("markdown")
 
     infos = {site_path: static_info(path) for site_path, path in static_files.items()}
-    relate = _CachedRelated(state if not request.clean else None)
+    relate = _CachedRelated(
+        state if not request.clean else None,
+        {rel: c.draft[2] for rel, c in sources.items() if c.draft is not None},
+    )
     site, model_errors = build_site(
         [c.source for c in sources.values()],
         {rel: c.markup for rel, c in sources.items() if c.markup is not None},
@@ -498,14 +501,20 @@ def _with_drafts(
     sources: dict[str, CachedSource], config: SiteConfig, key: str
 ) -> dict[str, CachedSource]:
     """Each article's checked front matter (model/articles.py), worked out again only for files
-    or settings that changed since it was cached."""
+    or settings that changed since it was cached; with it, what related_articles reads of the
+    article (which is all in the draft: if the rest of the site disagrees, the build fails)."""
     urls = Urls(config.permalinks, config.base_url)
     out = sources.copy()
     for rel, c in sources.items():
         if c.source.kind != "article" or c.markup is None:
             continue
         if c.draft is None or c.draft[0] != key:
-            out[rel] = replace(c, draft=(key, article_draft(c.source, c.markup, config, urls)))
+            d = article_draft(c.source, c.markup, config, urls)
+            related = ""
+            if d.date is not None:
+                tags = [slug for slug, _ in d.tags]
+                related = _related_key(rel, d.date, tags, d.author_slugs, d.category_slug)
+            out[rel] = replace(c, draft=(key, d, related))
     return out
 
 
@@ -537,26 +546,20 @@ def _convert_in_worker(item: tuple[str, str]) -> Markup:
 
 
 class _CachedRelated:
-    """related_articles, reused from the cache while nothing it reads has changed."""
+    """related_articles, reused from the cache while nothing it reads has changed. `keys`
+    holds, by source, what it reads of each article, as cached with the article's draft."""
 
-    def __init__(self, state: BuildState | None) -> None:
+    def __init__(self, state: BuildState | None, keys: Mapping[str, str]) -> None:
         self.state = state
+        self.keys = keys
         self.saved: tuple[str, Mapping[str, tuple[str, ...]]] | None = None
 
     def __call__(
         self, articles: Sequence[Article], config: RelatedConfig
     ) -> Mapping[str, tuple[Article, ...]]:
-        keys = [
-            (
-                a.source,
-                a.date.isoformat(),
-                [t.slug for t in a.tags],
-                [p.slug for p in a.authors],
-                a.category.slug,
-            )
-            for a in articles
-        ]
-        signature = hashlib.sha256(repr((config, keys)).encode()).hexdigest()
+        keys = self.keys
+        parts = [repr(config), *(keys.get(a.source) or _related_key_of(a) for a in articles)]
+        signature = hashlib.sha256("\n".join(parts).encode()).hexdigest()
         cached = self.state.related(signature) if self.state else None
         by_source = {a.source: a for a in articles}
         if cached is not None and set(cached) == set(by_source):
@@ -567,6 +570,23 @@ class _CachedRelated:
             {s: tuple(a.source for a in related) for s, related in result.items()},
         )
         return result
+
+
+def _related_key(
+    source: str, date: datetime, tags: Sequence[str], authors: Sequence[str], category: str
+) -> str:
+    """What related_articles reads of one article."""
+    return repr((source, date.isoformat(), list(tags), list(authors), category))
+
+
+def _related_key_of(article: Article) -> str:
+    return _related_key(
+        article.source,
+        article.date,
+        [t.slug for t in article.tags],
+        [p.slug for p in article.authors],
+        article.category.slug,
+    )
 
 
 def _search_index(stage: Stage, output: Path, config: SiteConfig, *, rebuild: bool) -> None:

@@ -43,8 +43,9 @@ class CachedSource:
     source: SourceFile
     markup_key: str
     markup: Markup | None
-    draft: tuple[str, ArticleDraft] | None = None
-    """An article's checked front matter, with the key of the settings it was checked under."""
+    draft: tuple[str, ArticleDraft, str] | None = None
+    """An article's checked front matter, with the key of the settings it was checked under
+    and what related_articles reads of it (see build.py)."""
 
     def trusted(self, size: int, mtime_ns: int) -> bool:
         return (

@@ -31,13 +31,13 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     card: dict[str, str] = {}
     full: dict[str, str] = {}
     # Sections, tags and authors are shared by many articles: describe each one once.
-    described: dict[int, str] = {}
+    described = {id(c): repr(c) for c in (*site.categories, *site.tags)}
+    described |= {id(p): repr(_author_key(p)) for p in site.authors}
 
     def describe(item: Category | Tag | Author) -> str:
         text = described.get(id(item))
-        if text is None:
+        if text is None:  # not among the site's (a model built by hand)
             text = repr(_author_key(item) if isinstance(item, Author) else item)
-            described[id(item)] = text
         return text
 
     for a in site.articles:
@@ -46,17 +46,19 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
             own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
                          a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
                          sorted(a.extra.items(), key=str)))  # fmt: skip
-        shared = [describe(a.category), *map(describe, a.tags), *map(describe, a.authors)]
-        key = _hash((a.source, own, a.url, a.image, len(a.tags), *shared))
+        # The image's fields rather than its repr, which costs twice as much.
+        image = a.image and tuple(vars(a.image).values())
+        key = _hash((a.source, own, a.url, image, len(a.tags), describe(a.category),
+                     *map(describe, a.tags), *map(describe, a.authors)))  # fmt: skip
         card[a.source] = key
         if a.source in source_digests:
             # The file's hash covers the Markdown (and the settings that convert it are in every
             # fingerprint), so the body adds only what its links resolved to. No body is fetched.
             links = a.body.links
-            body = _hash(sorted(links.items())) if links else "-"
+            full[a.source] = f"{key}:{_hash((links,))}" if links else f"{key}:-"
         else:
             body = hashlib.blake2b(a.body_html.encode(), digest_size=12).hexdigest()
-        full[a.source] = f"{key}:{body}"
+            full[a.source] = f"{key}:{body}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors)
 
