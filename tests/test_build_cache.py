@@ -209,3 +209,25 @@ def test_settings_that_shape_articles_recheck_cached_ones(
     config.write_text(f"{setting}\n" + "\n".join(lines), encoding="utf-8")
     _build(site, out)
     _same_as_clean(site, out, tmp_path)
+
+
+def test_a_linked_article_published_or_unpublished_rerenders_the_page_linking_to_it(
+    site: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _write(site, "content/articles/world/linker.md",
+           "---\ntitle: Linker\ndate: 2026-06-02T10:00:00\nauthor: chen-wu\ncategory: World\n"
+           "---\nSee [the budget](../economy/draft-budget.md) and [talks](border-talks.md).\n")  # fmt: skip
+    budget = site / "content/articles/economy/draft-budget.md"
+    drafted = budget.read_text(encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    budget.write_text(drafted.replace("draft: true", "draft: false"), encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    page = next(out.rglob("linker/index.html")).read_text(encoding="utf-8")
+    assert 'href="#"' not in page
+    budget.write_text(drafted, encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    assert 'href="#"' in next(out.rglob("linker/index.html")).read_text(encoding="utf-8")
