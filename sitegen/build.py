@@ -14,7 +14,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from sitegen.render.digests import global_digest
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import find_path_clashes, plan_site
 from sitegen.render.templates import (
+    environment_key,
     file_hashes,
     make_environment,
     render_template,
@@ -329,7 +329,8 @@ def plan_build(
 
     template_dirs = theme_dirs(root, config.theme)
     assets = file_hashes(theme_static_dirs(root, config.theme))
-    env = make_environment(template_dirs, urls, assets)
+    compiled = _KeptTemplates(state, reuse=not request.clean) if state is not None else None
+    env = make_environment(template_dirs, urls, assets, compiled)
     digest = global_digest(
         __version__, config_digest(config), _tree_digest(template_dirs), sorted(assets.items()),
         info, site.build_time.year,
@@ -481,6 +482,8 @@ def convert_all(
         done = dict(zip((rel for rel, _ in todo), results, strict=True))
     else:
         chunk = max(1, len(todo) // (workers * 8))
+        from concurrent.futures import ProcessPoolExecutor  # only a cold build needs one
+
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=settings
         ) as pool:
@@ -543,6 +546,24 @@ def _die_with_parent() -> None:
 def _convert_in_worker(item: tuple[str, str]) -> Markup:
     rel, body = item
     return _worker["converter"].convert(body, rel)
+
+
+class _KeptTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in the build cache. Those compiled by this build are written
+    only when the build succeeds, with the rest of the cache (see BuildState.save)."""
+
+    def __init__(self, state: BuildState, *, reuse: bool) -> None:
+        self.state = state
+        self.reuse = reuse
+        self.prefix = environment_key() + ":"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.state.template(self.prefix + bucket.key) if self.reuse else None
+        if data is not None:
+            bucket.bytecode_from_string(data)  # Jinja drops it if the template has changed
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.state.keep_template(self.prefix + bucket.key, bucket.bytecode_to_string())
 
 
 class _CachedRelated:

@@ -61,6 +61,8 @@ class BuildState:
         self.path = folder / "state.sqlite"
         self._reader: sqlite3.Connection | None = None
         """Kept open for `html`: a build that renders every page asks once per article."""
+        self._templates: dict[str, bytes] = {}
+        """Templates compiled during this build, written by `save` with everything else."""
 
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -76,13 +78,14 @@ class BuildState:
             );
             CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT);
             CREATE TABLE IF NOT EXISTS related (signature TEXT PRIMARY KEY, data BLOB);
+            CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB);
             """
         )
         row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None or row[0] != SCHEMA:
             db.executescript(
                 "DELETE FROM meta; DELETE FROM sources; DELETE FROM html; DELETE FROM outputs; "
-                "DELETE FROM related;"
+                "DELETE FROM related; DELETE FROM templates;"
             )
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
             db.commit()
@@ -114,18 +117,31 @@ class BuildState:
 
     def html(self, rel: str, digest: str, markup_key: str) -> str | None:
         """The stored HTML of one source, None when the cache no longer has this version."""
+        row = self._read(
+            "SELECT html FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
+            (rel, digest, markup_key),
+        )
+        return row[0] if row and isinstance(row[0], str) else None
+
+    def template(self, key: str) -> bytes | None:
+        """A compiled template kept by an earlier build (Jinja checks it is still current)."""
+        row = self._read("SELECT data FROM templates WHERE key = ?", (key,))
+        return row[0] if row and isinstance(row[0], bytes) else None
+
+    def keep_template(self, key: str, data: bytes) -> None:
+        """Remember a template compiled by this build, for `save` to write."""
+        self._templates[key] = data
+
+    def _read(self, query: str, args: tuple[str, ...]) -> tuple[object, ...] | None:
         if not self.path.exists():
             return None
         try:
             if self._reader is None:
                 self._reader = sqlite3.connect(self.path)
-            row = self._reader.execute(
-                "SELECT html FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
-                (rel, digest, markup_key),
-            ).fetchone()
+            row: tuple[object, ...] | None = self._reader.execute(query, args).fetchone()
         except sqlite3.Error:
             return None
-        return row[0] if row and isinstance(row[0], str) else None
+        return row
 
     def meta(self) -> dict[str, str]:
         """The small table only: enough to tell that nothing changed."""
@@ -189,6 +205,10 @@ class BuildState:
                 db.executemany(f"DELETE FROM {table} WHERE rel = ?", stale)
             db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone_outputs])
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(outputs.items()))
+            db.executemany(
+                "INSERT OR REPLACE INTO templates VALUES (?, ?)", self._templates.items()
+            )
+            self._templates = {}
             if related is not None:
                 db.execute("DELETE FROM related")
                 db.execute(
