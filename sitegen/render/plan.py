@@ -133,7 +133,8 @@ class _Planner:
         )
 
     def cards(self, articles: Sequence[Article]) -> list[str]:
-        return [self.digests.card[a.source] for a in articles]
+        card = self.digests.card  # looked up once: a list page asks for ten, 36,000 times at 10k
+        return [card[a.source] for a in articles]
 
     def index(self) -> RenderJob:
         articles = self.site.articles
