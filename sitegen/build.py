@@ -440,9 +440,8 @@ class _Stored:
 
     def bind(self, cached: CachedSource) -> None:
         source, markup = cached.source, cached.markup
-        if source.lazy_body.pending:
-            source.lazy_body.bind(functools.partial(self.body, source.rel))
-        if markup is not None and markup.lazy_html.pending:
+        source.lazy_body.bind(functools.partial(self.body, source.rel))
+        if markup is not None:
             markup.lazy_html.bind(functools.partial(self.html, source, cached.markup_key))
 
     def body(self, rel: str) -> str:

@@ -40,10 +40,12 @@ class Lazy(Generic[T]):
         """Neither a value nor a way to make one (a value unpickled without its text)."""
         return not hasattr(self, "_value") and not hasattr(self, "_make")
 
-    def bind(self, make: Callable[[], T]) -> None:
+    def bind(self, make: Callable[[], T]) -> bool:
+        """Give a pending value its maker; one that has either already keeps it (False)."""
         if not self.pending:
-            raise RuntimeError("only a pending Lazy can be bound")
+            return False
         self._make = make
+        return True
 
     def get(self) -> T:
         try:
