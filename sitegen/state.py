@@ -1,14 +1,15 @@
-"""The build cache of one site: parsed sources with their converted Markdown, related-article
-lists, and the fingerprint of every output. One SQLite file, written in one transaction at the
-end of a successful build, so a killed build leaves the previous cache intact.
+"""The build cache of one site: parsed sources with their converted Markdown and checked front
+matter, related-article lists, compiled templates, and the fingerprint of every output. One
+SQLite file, written in one transaction at the end of a successful build, so a killed or failed
+build leaves the previous cache intact.
 
 A source is stored in two rows: what every build needs (its front matter, what its Markdown
 links to and how long it is) and its HTML, which only the builds that render its page need.
 `load` reads the first kind; `html` fetches one of the second. The body text is not stored:
-the file itself has it (build.py reads it back when a message needs a line number).
+the file itself has it (reuse.py reads it back when a message needs a line number).
 
-Outside the pipeline: build.py asks it what is still valid; nothing in the model or renderer
-knows it exists. When in doubt it answers "rebuild"."""
+Outside the pipeline: build.py and reuse.py ask it what is still valid; nothing in the model or
+renderer knows it exists. When in doubt it answers "rebuild"."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class CachedSource:
     markup: Markup | None
     draft: tuple[str, ArticleDraft, str] | None = None
     """An article's checked front matter, with the key of the settings it was checked under
-    and what related_articles reads of it (see build.py)."""
+    and what related_articles reads of it (see reuse.py)."""
 
     def trusted(self, size: int, mtime_ns: int) -> bool:
         return (
