@@ -77,6 +77,8 @@ class BuildState:
             CREATE TABLE IF NOT EXISTS html (
                 rel TEXT PRIMARY KEY, digest TEXT, markup_key TEXT, html TEXT
             );
+            -- Which version of each file's HTML is kept, without reading the HTML itself.
+            CREATE INDEX IF NOT EXISTS html_version ON html (rel, digest, markup_key);
             CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT);
             CREATE TABLE IF NOT EXISTS related (signature TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB);

@@ -267,14 +267,14 @@ class _Planner:
             term_key = f"{term.year}-{term.month}"
         else:
             term_key = repr(term)
+        noun = "section" if kind == "category" else kind
+        origin = f"the {noun} page of {getattr(term, 'name', title)!r}"
         jobs = []
         for number, url in page_urls:
             chunk = articles[(number - 1) * per_page : number * per_page]
             deps = (kind, term_key, f"{number}/{total}", *self.cards(chunk))
             newest = max((a.modified for a in chunk), default=None)
             context = _ListPage(self, kind, term, title, description, chunk, number, page_urls)
-            noun = "section" if kind == "category" else kind
-            origin = f"the {noun} page of {getattr(term, 'name', title)!r}"
             jobs.append(RenderJob(self.urls.output_path(url), "list.html", context, deps,
                                   origin, newest, True))  # fmt: skip
         return jobs
