@@ -1,9 +1,11 @@
 """The pipeline, top to bottom: load -> model -> plan -> render -> write. The only module that
 calls the stages in turn; `sitegen check` runs the same stages and skips the write.
 
-With a cache (state.py), each stage reuses what is still valid: unchanged sources are not
-parsed, unchanged Markdown not converted, unchanged related lists not recomputed, and a page
-whose fingerprint did not change is not rendered but carried over from the previous output."""
+With a cache (state.py, read through reuse.py), each stage reuses what is still valid:
+unchanged sources are not parsed, unchanged Markdown not converted (nor its HTML even loaded
+unless a page shows it), unchanged front matter not checked again, unchanged related lists not
+recomputed, and a page whose fingerprint did not change is not rendered but carried over from
+the previous output."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -25,13 +26,11 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.assets import collect_static, static_info
-from sitegen.config import CONFIG_NAME, RelatedConfig, SiteConfig, config_digest, load_config
-from sitegen.errors import BuildError, ContentError, Reporter, SitegenError
+from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config
+from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.links import check_body_links
 from sitegen.markup import Converter, Markup
-from sitegen.model.articles import article_draft
-from sitegen.model.entities import Article, Site
-from sitegen.model.related import related_articles
+from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
 from sitegen.render.digests import global_digest
@@ -44,8 +43,9 @@ from sitegen.render.templates import (
     theme_dirs,
     theme_static_dirs,
 )
+from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, with_drafts
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
-from sitegen.sources import FoundSource, SourceFile, display_path, read_source, scan_sources
+from sitegen.sources import FoundSource, display_path, scan_sources
 from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
 
@@ -274,7 +274,7 @@ def plan_build(
     output = request.output or root / "output"
     settings = (config.raw_html, config.embed_hosts, config.related.inline_after)
     markup_key = hashlib.sha256(repr((__version__, settings)).encode()).hexdigest()[:16]
-    stored = _Stored(state, root, settings) if state is not None else None
+    stored = Stored(state, root, settings) if state is not None else None
     if found is None:
         found = scan_sources(root / "content")
     sources, errors = read_sources(root, snapshot, found, stored)
@@ -284,13 +284,16 @@ def plan_build(
     clock.lap("read")
 
     sources = convert_all(sources, settings, markup_key, request.jobs)
-    sources = _with_drafts(sources, config, f"{config_digest(config)}:{markup_key}")
+    sources = with_drafts(sources, config, f"{config_digest(config)}:{markup_key}")
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
     clock.lap("markdown")
 
     infos = {site_path: static_info(path) for site_path, path in static_files.items()}
-    relate = _CachedRelated(state if not request.clean else None)
+    relate = CachedRelated(
+        state if not request.clean else None,
+        {rel: c.draft[2] for rel, c in sources.items() if c.draft is not None},
+    )
     site, model_errors = build_site(
         [c.source for c in sources.values()],
         {rel: c.markup for rel, c in sources.items() if c.markup is not None},
@@ -333,7 +336,8 @@ def plan_build(
 
     template_dirs = theme_dirs(root, config.theme)
     assets = file_hashes(theme_static_dirs(root, config.theme))
-    env = make_environment(template_dirs, urls, assets)
+    compiled = KeptTemplates(state, reuse=not request.clean) if state is not None else None
+    env = make_environment(template_dirs, urls, assets, compiled)
     digest = global_digest(
         __version__, config_digest(config), _tree_digest(template_dirs), sorted(assets.items()),
         info, site.build_time.year,
@@ -386,86 +390,6 @@ class _Renderer:
             raise BuildError(self.errors)
 
 
-def read_sources(
-    root: Path,
-    snapshot: Snapshot,
-    found: Sequence[FoundSource],
-    stored: _Stored | None = None,
-) -> tuple[dict[str, CachedSource], list[SitegenError]]:
-    """Every content file, reusing the cached parse when size and time (or else the bytes) match.
-    A reused row's body and HTML are fetched through `stored` when something asks for them."""
-    content_dir = root / "content"
-    sources: dict[str, CachedSource] = {}
-    errors: list[SitegenError] = []
-    for rel, _, size, mtime_ns, problem in found:
-        display = "content/" + rel
-        if problem is not None:
-            errors.append(ContentError(display, None, f"cannot be read: {problem}"))
-            continue
-        cached = snapshot.sources.get(rel)
-        if cached is not None and cached.source.display != display:
-            cached = None
-        if cached is not None and cached.trusted(size, mtime_ns):
-            if stored is not None:
-                stored.bind(cached)
-            sources[rel] = cached
-            continue
-        try:
-            scanned = time.time_ns()
-            source = read_source(content_dir, rel, display)
-        except ContentError as exc:
-            errors.append(exc)
-            continue
-        except OSError as exc:
-            errors.append(ContentError(display, None, f"cannot be read: {exc.strerror}"))
-            continue
-        if cached is not None and cached.digest == source.digest:
-            if stored is not None:
-                stored.bind(cached)
-            sources[rel] = replace(
-                cached, size=size, mtime_ns=mtime_ns, scanned_ns=scanned, source=source
-            )
-        else:
-            sources[rel] = CachedSource(size, mtime_ns, scanned, source.digest, source, "", None)
-    return sources, errors
-
-
-class _Stored:
-    """What the cache leaves out of a source it trusts, fetched when something needs it: the
-    body from the file itself, the HTML from the cache (or converted again if the cache has
-    lost it, so a damaged cache costs time, not a wrong page)."""
-
-    def __init__(self, state: BuildState, root: Path, settings: tuple[Any, ...]) -> None:
-        self.state = state
-        self.content_dir = root / "content"
-        self.settings = settings
-        self._converter: Converter | None = None
-
-    def bind(self, cached: CachedSource) -> None:
-        source, markup = cached.source, cached.markup
-        if source.lazy_body.pending:
-            source.lazy_body.bind(functools.partial(self.body, source.rel))
-        if markup is not None and markup.lazy_html.pending:
-            markup.lazy_html.bind(functools.partial(self.html, source, cached.markup_key))
-
-    def body(self, rel: str) -> str:
-        display = "content/" + rel
-        try:
-            # If the bytes no longer match the digest (rewritten since the scan, or with the
-            # same size and time), the file as it is now is still the best answer there is.
-            return read_source(self.content_dir, rel, display).body
-        except OSError as exc:
-            raise ContentError(display, None, f"cannot be read: {exc.strerror}") from None
-
-    def html(self, source: SourceFile, markup_key: str) -> str:
-        html = self.state.html(source.rel, source.digest, markup_key)
-        if html is None:
-            if self._converter is None:
-                self._converter = Converter(*self.settings)
-            html = self._converter.convert(source.body, source.rel).html
-        return html
-
-
 def convert_all(
     sources: dict[str, CachedSource], settings: tuple[Any, ...], key: str, jobs: int
 ) -> dict[str, CachedSource]:
@@ -485,6 +409,8 @@ def convert_all(
         done = dict(zip((rel for rel, _ in todo), results, strict=True))
     else:
         chunk = max(1, len(todo) // (workers * 8))
+        from concurrent.futures import ProcessPoolExecutor  # only a cold build needs one
+
         with ProcessPoolExecutor(
             max_workers=workers, initializer=_init_worker, initargs=settings
         ) as pool:
@@ -499,21 +425,6 @@ def convert_all(
         rel: replace(c, markup_key=key, markup=done[rel]) if rel in done else c
         for rel, c in sources.items()
     }
-
-
-def _with_drafts(
-    sources: dict[str, CachedSource], config: SiteConfig, key: str
-) -> dict[str, CachedSource]:
-    """Each article's checked front matter (model/articles.py), worked out again only for files
-    or settings that changed since it was cached."""
-    urls = Urls(config.permalinks, config.base_url)
-    out = sources.copy()
-    for rel, c in sources.items():
-        if c.source.kind != "article" or c.markup is None:
-            continue
-        if c.draft is None or c.draft[0] != key:
-            out[rel] = replace(c, draft=(key, article_draft(c.source, c.markup, config, urls)))
-    return out
 
 
 _worker: dict[str, Converter] = {}
@@ -541,39 +452,6 @@ def _die_with_parent() -> None:
 def _convert_in_worker(item: tuple[str, str]) -> Markup:
     rel, body = item
     return _worker["converter"].convert(body, rel)
-
-
-class _CachedRelated:
-    """related_articles, reused from the cache while nothing it reads has changed."""
-
-    def __init__(self, state: BuildState | None) -> None:
-        self.state = state
-        self.saved: tuple[str, Mapping[str, tuple[str, ...]]] | None = None
-
-    def __call__(
-        self, articles: Sequence[Article], config: RelatedConfig
-    ) -> Mapping[str, tuple[Article, ...]]:
-        keys = [
-            (
-                a.source,
-                a.date.isoformat(),
-                [t.slug for t in a.tags],
-                [p.slug for p in a.authors],
-                a.category.slug,
-            )
-            for a in articles
-        ]
-        signature = hashlib.sha256(repr((config, keys)).encode()).hexdigest()
-        cached = self.state.related(signature) if self.state else None
-        by_source = {a.source: a for a in articles}
-        if cached is not None and set(cached) == set(by_source):
-            return {s: tuple(by_source[r] for r in related) for s, related in cached.items()}
-        result = related_articles(articles, config)
-        self.saved = (
-            signature,
-            {s: tuple(a.source for a in related) for s, related in result.items()},
-        )
-        return result
 
 
 def _search_indexer(

@@ -4,11 +4,11 @@ build, and a build that re-renders one article needs one of them."""
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
-_UNSET: Any = object()
 
 
 class Lazy(Generic[T]):
@@ -18,11 +18,16 @@ class Lazy(Generic[T]):
 
     Equality is identity: comparing two would have to fetch both."""
 
+    # An unset slot is the state: `_value` set means made, `_make` set means not yet, neither
+    # means pending. A pending Lazy then unpickles without running any Python (see
+    # __reduce__), which matters at one or two per cached file.
     __slots__ = ("_make", "_value")
+    _make: Callable[[], T]
+    _value: T
 
     def __init__(self, make: Callable[[], T] | None = None) -> None:
-        self._make = make
-        self._value: T = _UNSET
+        if make is not None:
+            self._make = make
 
     @classmethod
     def of(cls, value: T) -> Lazy[T]:
@@ -33,25 +38,34 @@ class Lazy(Generic[T]):
     @property
     def pending(self) -> bool:
         """Neither a value nor a way to make one (a value unpickled without its text)."""
-        return self._value is _UNSET and self._make is None
+        return not hasattr(self, "_value") and not hasattr(self, "_make")
 
-    def bind(self, make: Callable[[], T]) -> None:
+    def bind(self, make: Callable[[], T]) -> bool:
+        """Give a pending value its maker; one that has either already keeps it (False)."""
         if not self.pending:
-            raise RuntimeError("only a pending Lazy can be bound")
+            return False
         self._make = make
+        return True
 
     def get(self) -> T:
-        if self._value is _UNSET:
-            if self._make is None:
-                raise RuntimeError("a pending Lazy was used before it was bound to its source")
-            self._value = self._make()
-            self._make = None  # drop what the maker holds (a cache handle, a converter)
-        return self._value
+        try:
+            return self._value
+        except AttributeError:
+            pass
+        try:
+            make = self._make
+        except AttributeError:
+            raise RuntimeError(
+                "a pending Lazy was used before it was bound to its source"
+            ) from None
+        self._value = value = make()
+        del self._make  # drop what the maker holds (a cache handle, a converter)
+        return value
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pending value stays pending; anything else travels as its value.
         if self.pending:
-            return (Lazy, ())
+            return (copyreg.__newobj__, (Lazy,))  # type: ignore[attr-defined]
         return (Lazy.of, (self.get(),))
 
     def __repr__(self) -> str:

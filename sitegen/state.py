@@ -1,14 +1,15 @@
-"""The build cache of one site: parsed sources with their converted Markdown, related-article
-lists, and the fingerprint of every output. One SQLite file, written in one transaction at the
-end of a successful build, so a killed build leaves the previous cache intact.
+"""The build cache of one site: parsed sources with their converted Markdown and checked front
+matter, related-article lists, compiled templates, and the fingerprint of every output. One
+SQLite file, written in one transaction at the end of a successful build, so a killed or failed
+build leaves the previous cache intact.
 
 A source is stored in two rows: what every build needs (its front matter, what its Markdown
 links to and how long it is) and its HTML, which only the builds that render its page need.
 `load` reads the first kind; `html` fetches one of the second. The body text is not stored:
-the file itself has it (build.py reads it back when a message needs a line number).
+the file itself has it (reuse.py reads it back when a message needs a line number).
 
-Outside the pipeline: build.py asks it what is still valid; nothing in the model or renderer
-knows it exists. When in doubt it answers "rebuild"."""
+Outside the pipeline: build.py and reuse.py ask it what is still valid; nothing in the model or
+renderer knows it exists. When in doubt it answers "rebuild"."""
 
 from __future__ import annotations
 
@@ -43,8 +44,9 @@ class CachedSource:
     source: SourceFile
     markup_key: str
     markup: Markup | None
-    draft: tuple[str, ArticleDraft] | None = None
-    """An article's checked front matter, with the key of the settings it was checked under."""
+    draft: tuple[str, ArticleDraft, str] | None = None
+    """An article's checked front matter, with the key of the settings it was checked under
+    and what related_articles reads of it (see reuse.py)."""
 
     def trusted(self, size: int, mtime_ns: int) -> bool:
         return (
@@ -60,6 +62,8 @@ class BuildState:
         self.path = folder / "state.sqlite"
         self._reader: sqlite3.Connection | None = None
         """Kept open for `html`: a build that renders every page asks once per article."""
+        self._templates: dict[str, bytes] = {}
+        """Templates compiled during this build, written by `save` with everything else."""
 
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -73,15 +77,18 @@ class BuildState:
             CREATE TABLE IF NOT EXISTS html (
                 rel TEXT PRIMARY KEY, digest TEXT, markup_key TEXT, html TEXT
             );
+            -- Which version of each file's HTML is kept, without reading the HTML itself.
+            CREATE INDEX IF NOT EXISTS html_version ON html (rel, digest, markup_key);
             CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT);
             CREATE TABLE IF NOT EXISTS related (signature TEXT PRIMARY KEY, data BLOB);
+            CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB);
             """
         )
         row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None or row[0] != SCHEMA:
             db.executescript(
                 "DELETE FROM meta; DELETE FROM sources; DELETE FROM html; DELETE FROM outputs; "
-                "DELETE FROM related;"
+                "DELETE FROM related; DELETE FROM templates;"
             )
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
             db.commit()
@@ -113,18 +120,31 @@ class BuildState:
 
     def html(self, rel: str, digest: str, markup_key: str) -> str | None:
         """The stored HTML of one source, None when the cache no longer has this version."""
+        row = self._read(
+            "SELECT html FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
+            (rel, digest, markup_key),
+        )
+        return row[0] if row and isinstance(row[0], str) else None
+
+    def template(self, key: str) -> bytes | None:
+        """A compiled template kept by an earlier build (Jinja checks it is still current)."""
+        row = self._read("SELECT data FROM templates WHERE key = ?", (key,))
+        return row[0] if row and isinstance(row[0], bytes) else None
+
+    def keep_template(self, key: str, data: bytes) -> None:
+        """Remember a template compiled by this build, for `save` to write."""
+        self._templates[key] = data
+
+    def _read(self, query: str, args: tuple[str, ...]) -> tuple[object, ...] | None:
         if not self.path.exists():
             return None
         try:
             if self._reader is None:
                 self._reader = sqlite3.connect(self.path)
-            row = self._reader.execute(
-                "SELECT html FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
-                (rel, digest, markup_key),
-            ).fetchone()
+            row: tuple[object, ...] | None = self._reader.execute(query, args).fetchone()
         except sqlite3.Error:
             return None
-        return row[0] if row and isinstance(row[0], str) else None
+        return row
 
     def meta(self) -> dict[str, str]:
         """The small table only: enough to tell that nothing changed."""
@@ -188,6 +208,10 @@ class BuildState:
                 db.executemany(f"DELETE FROM {table} WHERE rel = ?", stale)
             db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone_outputs])
             db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(outputs.items()))
+            db.executemany(
+                "INSERT OR REPLACE INTO templates VALUES (?, ?)", self._templates.items()
+            )
+            self._templates = {}
             if related is not None:
                 db.execute("DELETE FROM related")
                 db.execute(

@@ -95,7 +95,10 @@ def test_only_rendered_articles_fetch_their_html(
 def test_rendering_an_unchanged_article_fetches_its_html(site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     _build(site, out)
-    # A template edit re-renders every article page from cached HTML.
+    with sqlite3.connect(site / ".sitegen-cache" / "state.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM templates").fetchone()[0] > 0, "compiled ones kept"
+    # A template edit (recompiled, not taken from the kept ones) re-renders every article page
+    # from cached HTML.
     override = site / "templates" / "article.html"
     override.parent.mkdir(parents=True, exist_ok=True)
     theme = Path(__file__).resolve().parent.parent / "themes/default/templates/article.html"
@@ -208,4 +211,47 @@ def test_settings_that_shape_articles_recheck_cached_ones(
     lines = [line for line in text.split("\n") if not line.startswith(f"{key} =")]
     config.write_text(f"{setting}\n" + "\n".join(lines), encoding="utf-8")
     _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+
+
+def test_a_linked_article_published_or_unpublished_rerenders_the_page_linking_to_it(
+    site: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    _write(site, "content/articles/world/linker.md",
+           "---\ntitle: Linker\ndate: 2026-06-02T10:00:00\nauthor: chen-wu\ncategory: World\n"
+           "---\nSee [the budget](../economy/draft-budget.md) and [talks](border-talks.md).\n")  # fmt: skip
+    budget = site / "content/articles/economy/draft-budget.md"
+    drafted = budget.read_text(encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    budget.write_text(drafted.replace("draft: true", "draft: false"), encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    page = next(out.rglob("linker/index.html")).read_text(encoding="utf-8")
+    assert 'href="#"' not in page
+    budget.write_text(drafted, encoding="utf-8")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    assert 'href="#"' in next(out.rglob("linker/index.html")).read_text(encoding="utf-8")
+
+
+def test_templates_compiled_once_are_not_compiled_again(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    out = tmp_path / "out"
+    _build(site, out)
+    compiled: list[str | None] = []
+    compile = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *a, **k):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
+    _build(site, out)
+    assert compiled == []
     _same_as_clean(site, out, tmp_path)

@@ -165,6 +165,7 @@ def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Url
 
 def article_from_draft(
     d: ArticleDraft,
+    link_urls: Mapping[str, str],
     source: SourceFile,
     markup: Markup,
     u: Urls,
@@ -177,8 +178,9 @@ def article_from_draft(
     errors: list[SitegenError],
 ) -> Article | None:
     """The article, once the rest of the site is known: its authors' profiles, the section and
-    tag names as first spelled, the image's file. Sections and tags first seen here are added
-    to `categories` and `tags`."""
+    tag names as first spelled, the image's file, and the URL of each content file its body
+    links to (`link_urls`). Sections and tags first seen here are added to `categories` and
+    `tags`."""
     errors.extend(d.errors)
     f = Fields(source, errors)
     f.ok = not d.errors
@@ -228,7 +230,11 @@ def article_from_draft(
         tags=tuple(article_tags),
         summary=d.summary,
         image=image,
-        body=Body(markup.lazy_html, markup.split),
+        body=Body(
+            markup.lazy_html,
+            markup.split,
+            {r.target: link_urls.get(r.target, "#") for r in markup.refs} if markup.refs else None,
+        ),
         toc=markup.toc,
         word_count=markup.word_count,
         reading_time=d.reading_time,

@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 from urllib.parse import unquote
 
 from sitegen.assets import StaticInfo
@@ -20,7 +19,6 @@ from sitegen.model.articles import ArticleDraft, article_draft, article_from_dra
 from sitegen.model.entities import (
     Archive,
     Article,
-    Body,
     Category,
     MenuItem,
     Page,
@@ -76,11 +74,22 @@ def build_site(
     drafts_left_out: set[str] = set()
     next_release: datetime | None = None
     articles: list[Article] = []
-    for source in by_kind["article"]:
+    checked = [
+        (s, (drafts.get(s.rel) if drafts else None) or article_draft(s, markups[s.rel], config, u))
+        for s in by_kind["article"]
+    ]
+    # Internal links in article bodies point at these URLs. Worked out from the drafts, they
+    # miss only articles that fail on something outside their own file, and then the build
+    # fails and no page is made: the links of every page actually written are the same as
+    # with the finished articles, and nothing needs redoing once those are known.
+    link_urls = {s.rel: d.url for s, d in checked if _published(d, options, now) and not d.errors}
+    link_urls |= {p.source: p.url for p in pages}
+    link_urls |= {f"authors/{slug}.md": a.url for slug, a in authors.items()}
+    for source, draft in checked:
         markup = markups[source.rel]
-        draft = drafts.get(source.rel) if drafts else None
         article = article_from_draft(
-            draft or article_draft(source, markup, config, u),
+            draft,
+            link_urls,
             source,
             markup,
             u,
@@ -94,10 +103,7 @@ def build_site(
         )
         if article is None:
             continue
-        published = (options.drafts or not article.draft) and (
-            options.future or article.date <= now
-        )
-        if published:
+        if _published(draft, options, now):
             articles.append(article)
         else:
             drafts_left_out.add(source.rel)
@@ -108,9 +114,9 @@ def build_site(
     url_of = {a.source: a.url for a in articles} | {p.source: p.url for p in pages}
     url_of |= {f"authors/{slug}.md": a.url for slug, a in authors.items()}
     sources_by_rel = {s.rel: s for s in sources}
-    articles = [
-        _resolve_links(
-            a,
+    for a in articles:
+        _check_links(
+            a.source,
             markups[a.source],
             url_of,
             drafts_left_out,
@@ -120,8 +126,6 @@ def build_site(
             reporter,
             errors,
         )
-        for a in articles
-    ]
     pages = [
         _resolve_links(
             p,
@@ -200,8 +204,8 @@ def _duplicate_urls(articles: Sequence[Article], pages: Sequence[Page]) -> list[
     return errors
 
 
-def _resolve_links(
-    item: Any,
+def _check_links(
+    rel: str,
     markup: Markup,
     url_of: Mapping[str, str],
     unpublished: set[str],
@@ -210,8 +214,10 @@ def _resolve_links(
     markups: Mapping[str, Markup],
     reporter: Reporter,
     errors: list[SitegenError],
-) -> Any:
-    source = sources[item.source]
+) -> bool:
+    """Warn about links and images that will not work, and record links to missing files as
+    errors; True when every internal link has somewhere to go."""
+    source = sources[rel]
     for url in markup.unsafe_links:
         reporter.warn(
             source.display,
@@ -237,8 +243,6 @@ def _resolve_links(
                 source.line_of_text(f"]({image.src}", image.src),
                 f"image {image.src} has no alt text; write ![what it shows]({image.src})",
             )
-    if not markup.refs:
-        return item
     missing = []
     for ref in markup.refs:
         if ref.target in url_of:
@@ -269,24 +273,38 @@ def _resolve_links(
                     f"links to {ref.text}, but content/{ref.target} does not exist; fix the path (it is relative to this file)",
                 )
             )
-    if missing:
-        return item
+    return not missing
 
-    if isinstance(item, Article):
-        # Resolved when the page is rendered; the links are all the body needs from the site.
-        links = {ref.target: url_of.get(ref.target, "#") for ref in markup.refs}
-        return _replace(item, body=Body(item.body.raw, item.body.raw_split, links))
 
-    def replace(match: re.Match[str]) -> str:
+def _resolve_links(
+    page: Page,
+    markup: Markup,
+    url_of: Mapping[str, str],
+    unpublished: set[str],
+    sources: Mapping[str, SourceFile],
+    static_files: Mapping[str, object],
+    markups: Mapping[str, Markup],
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> Page:
+    ok = _check_links(
+        page.source, markup, url_of, unpublished, sources, static_files, markups, reporter, errors
+    )
+    if not markup.refs or not ok:
+        return page
+
+    def url(match: re.Match[str]) -> str:
         return url_of.get(match.group(1), "#")
 
-    return _replace(item, body_html=REF_PATTERN.sub(replace, item.body_html))
+    return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
 
 
-def _replace(item: Any, **changes: Any) -> Any:
-    from dataclasses import replace
-
-    return replace(item, **changes)
+def _published(draft: ArticleDraft, options: BuildOptions, now: datetime) -> bool:
+    return (
+        draft.date is not None
+        and (options.drafts or not draft.draft)
+        and (options.future or draft.date <= now)
+    )
 
 
 def _menus(

@@ -212,10 +212,15 @@ class Feed:
     full_content: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SitemapEntry:
     loc: str
     lastmod: datetime | None
+
+    def __repr__(self) -> str:
+        # The dataclass repr, without its guard against recursion: a sitemap's fingerprint is
+        # the repr of every entry, one per page of the site.
+        return f"SitemapEntry(loc={self.loc!r}, lastmod={self.lastmod!r})"
 
 
 class FeedContext(TypedDict):

@@ -31,32 +31,41 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     card: dict[str, str] = {}
     full: dict[str, str] = {}
     # Sections, tags and authors are shared by many articles: describe each one once.
-    described: dict[int, str] = {}
+    described = {id(c): repr(c) for c in (*site.categories, *site.tags)}
+    described |= {id(p): repr(_author_key(p)) for p in site.authors}
+    get = described.get
 
     def describe(item: Category | Tag | Author) -> str:
-        text = described.get(id(item))
-        if text is None:
+        text = get(id(item))
+        if text is None:  # not among the site's (a model built by hand)
             text = repr(_author_key(item) if isinstance(item, Author) else item)
-            described[id(item)] = text
         return text
 
+    blake2b = hashlib.blake2b
     for a in site.articles:
         own = source_digests.get(a.source)
         if own is None:  # no file digest known: describe the article field by field
             own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
                          a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
                          sorted(a.extra.items(), key=str)))  # fmt: skip
-        shared = [describe(a.category), *map(describe, a.tags), *map(describe, a.authors)]
-        key = _hash((a.source, own, a.url, a.image, len(a.tags), *shared))
-        card[a.source] = key
-        if a.source in source_digests:
+            links = None
+            body = blake2b(a.body_html.encode(), digest_size=12).hexdigest()
+        else:
             # The file's hash covers the Markdown (and the settings that convert it are in every
             # fingerprint), so the body adds only what its links resolved to. No body is fetched.
             links = a.body.links
-            body = _hash(sorted(links.items())) if links else "-"
-        else:
-            body = hashlib.blake2b(a.body_html.encode(), digest_size=12).hexdigest()
-        full[a.source] = f"{key}:{body}"
+            body = ""
+        # One string, hashed once: the image's fields (not its repr, which costs twice as much)
+        # and, NUL-separated, what the article shows of its section, tags and authors.
+        image = a.image and tuple(vars(a.image).values())
+        shared = "\0".join([get(id(a.category)) or describe(a.category),
+                             *[get(id(t)) or describe(t) for t in a.tags], "",
+                             *[get(id(p)) or describe(p) for p in a.authors]])  # fmt: skip
+        text = f"{a.source}\0{own}\0{a.url}\0{image!r}\0{shared}"
+        key = card[a.source] = blake2b(text.encode(), digest_size=12).hexdigest()
+        if links:
+            body = blake2b(repr(links).encode(), digest_size=12).hexdigest()
+        full[a.source] = f"{key}:{body or '-'}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors)
 

@@ -39,8 +39,14 @@ def _theme_roots(site_root: Path, theme: str) -> list[Path]:
 
 
 def make_environment(
-    template_dirs: list[Path], urls: Urls, asset_hashes: Mapping[str, str]
+    template_dirs: list[Path],
+    urls: Urls,
+    asset_hashes: Mapping[str, str],
+    compiled: jinja2.BytecodeCache | None = None,
 ) -> jinja2.Environment:
+    """`compiled`: where compiled templates are kept between builds (compiling the theme anew
+    costs about as much as rendering a dozen pages). Jinja checks each against its template's
+    text; `environment_key` tells apart the settings below, which shape the compiled code."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
         # Escaping suits HTML and XML alike; only plain-text outputs (robots.txt) are left raw.
@@ -50,6 +56,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=compiled,
     )
     filters: dict[str, Callable[..., Any]] = {
         "date_long": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
@@ -73,6 +80,11 @@ def make_environment(
 
     env.globals["asset"] = asset
     return env
+
+
+def environment_key() -> str:
+    """Changes whenever this module does (and with it, possibly, make_environment's settings)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")(/(?!/)[^"]*)"')

@@ -90,8 +90,8 @@
     browsing = chosen;
     total = 0;
     for (var name in counts) total += counts[name];
-    status.textContent = describe(total, "", chosen);
     await showMore(ticket);
+    if (ticket === run) status.textContent = describe(total, "", chosen);
   }
 
   async function showMore(ticket) {
@@ -131,8 +131,9 @@
     if (ticket !== run || !found) return;
     results = found.results;
     total = results.length;
-    status.textContent = describe(results.length, q, chosen);
     await showMore(ticket);
+    /* Announced once the first results are on the page. */
+    if (ticket === run) status.textContent = describe(total, q, chosen);
   }
 
   function fill(select, counts, wanted) {
