@@ -1,8 +1,9 @@
-"""sitegen.sources.parse_source: front matter, body and line numbers from raw bytes."""
+"""sitegen.sources: front matter, body and line numbers from raw bytes; the content folder scan."""
 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -204,3 +205,32 @@ def test_largest_allowed_file_is_read() -> None:
     head = b"---\ntitle: x\n---\n"
     source = parse(head + b"a" * (MAX_SOURCE_BYTES - len(head)))
     assert source.meta == {"title": "x"}
+
+
+def test_scan_finds_markdown_sources_with_size_and_time(tmp_path: Path) -> None:
+    from sitegen.sources import scan_sources
+
+    files = {
+        "articles/world/b.md": "bb",
+        "articles/world/a.md": "a",
+        "articles/.hidden/x.md": "x",
+        "articles/world/.draft.md": "x",
+        "articles/world/notes.txt": "x",
+        "authors/jane.md": "jane",
+        "misc/other.md": "x",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    found = scan_sources(tmp_path)
+    assert [f.rel for f in found] == [
+        "articles/world/a.md",
+        "articles/world/b.md",
+        "authors/jane.md",
+        "pages/gone.md",
+    ]
+    b = found[1]
+    assert (b.size, b.mtime_ns, b.error) == (2, (tmp_path / b.rel).stat().st_mtime_ns, None)
+    assert found[3].error  # a broken link is reported by read_sources, not skipped
