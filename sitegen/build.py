@@ -47,7 +47,7 @@ from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, wi
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
 from sitegen.sources import FoundSource, display_path, scan_sources
 from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
-from sitegen.write import Stage, check_output_folder
+from sitegen.write import Stage, check_output_folder, tree_pairs
 
 PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
@@ -477,10 +477,7 @@ def _search_indexer(
 
 def _keep_search_index(stage: Stage, output: Path) -> None:
     """The previous output's search index, as it is (the preview server's later builds)."""
-    previous = output / SEARCH_FOLDER
-    stage.link_many(
-        [(p.relative_to(output).as_posix(), p) for p in sorted(previous.rglob("*")) if p.is_file()]
-    )  # fmt: skip
+    stage.link_many(tree_pairs(SEARCH_FOLDER, output / SEARCH_FOLDER))
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:

@@ -33,7 +33,7 @@ from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
 from sitegen.render.jobs import Searchable
 from sitegen.search_shards import Shard, plan_shards
-from sitegen.write import WORK, Stage
+from sitegen.write import WORK, Stage, tree_pairs
 
 SEARCH_FOLDER = "pagefind"
 """Folder of the search bundles in the output; the search page reads index.json in it."""
@@ -74,18 +74,16 @@ class SearchIndexer:
         salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
         self.todo: list[Shard] = []
+        kept: list[tuple[str, Path]] = []
         for shard in self.shards:
             rel = f"{SEARCH_FOLDER}/{shard.name}"
             if previous is not None and _complete(previous / rel):
-                old = previous / rel
-                stage.link_many(
-                    [(f"{rel}/{p.relative_to(old).as_posix()}", p)
-                     for p in sorted(old.rglob("*")) if p.is_file()]
-                )  # fmt: skip
+                kept += tree_pairs(rel, previous / rel)
             else:
                 self.todo.append(shard)
+        stage.link_many(kept)
         self._shard_of = {page: shard for shard in self.todo for page in shard.pages}
-        self._waiting = {shard.name: set(shard.pages) for shard in self.todo}
+        self._waiting = {shard: set(shard.pages) for shard in self.todo}
         self._sources: dict[str, Path] = {}
         self._futures: list[Future[None]] = []
         self._pool: ThreadPoolExecutor | None = None
@@ -123,11 +121,11 @@ class SearchIndexer:
         if shard is None:
             return
         self._sources[path] = source
-        waiting = self._waiting[shard.name]
+        waiting = self._waiting[shard]
         waiting.discard(path)
         if not waiting:
             self._submit(shard)
-            del self._waiting[shard.name]
+            del self._waiting[shard]
 
     def _submit(self, shard: Shard) -> None:
         assert self._pool is not None
@@ -136,9 +134,9 @@ class SearchIndexer:
     def finish(self) -> tuple[int, int]:
         """Wait for every shard, stage the new bundles and pagefind/index.json; returns
         (shards, shards indexed)."""
-        for name in list(self._waiting):  # pages never reported: read them from the stage
-            self._submit(next(s for s in self.todo if s.name == name))
-            del self._waiting[name]
+        for shard in list(self._waiting):  # pages never reported: read them from the stage
+            self._submit(shard)
+            del self._waiting[shard]
         for future in self._futures:
             future.result()
         listed = []
@@ -151,9 +149,8 @@ class SearchIndexer:
             bundle = self._work / "out" / shard.name
             if not _complete(bundle):
                 continue  # no page of it carries the mark
-            for path in sorted(bundle.rglob("*")):
-                if path.is_file():
-                    self.stage.move_in(f"{rel}/{path.relative_to(bundle).as_posix()}", path)
+            for file_rel, path in tree_pairs(rel, bundle):
+                self.stage.move_in(file_rel, path)
             listed.append(shard.name)
         if listed:
             rel = f"{SEARCH_FOLDER}/{SHARD_LIST}"
@@ -182,8 +179,8 @@ class SearchIndexer:
 
 
 def _complete(folder: Path) -> bool:
-    """Whether a bundle of a finished build (the output, or a stage recycled from one) is
-    there; a stage of a build that was stopped is never reused, so half bundles are not met."""
+    """Whether `folder` holds a bundle. Both places asked are whole when it does: the previous
+    output was swapped in complete, and a scratch bundle is asked after index_pages returned."""
     return (folder / "pagefind-entry.json").is_file()
 
 

@@ -439,6 +439,15 @@ def _link(target: Path, source: Path) -> None:
         shutil.copy2(source, target)
 
 
+def tree_pairs(rel: str, folder: Path) -> list[tuple[str, Path]]:
+    """(output path, file) for every file below `folder`, to be staged at `rel` by link_many."""
+    return [
+        (f"{rel}/{path.relative_to(folder).as_posix()}", path)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    ]
+
+
 def remove_leftovers(output: Path) -> None:
     """Staging or old folders left by a build that was killed (and discarded ones whose
     deletion did not finish)."""
