@@ -47,7 +47,7 @@ from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, wi
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
 from sitegen.sources import FoundSource, display_path, scan_sources
 from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
-from sitegen.write import Stage, check_output_folder, tree_pairs
+from sitegen.write import Stage, check_output_folder
 
 PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
@@ -171,7 +171,7 @@ def build(
         previous = snapshot.outputs if trusted else {}
         fingerprints: dict[str, str] = {}
         unchanged = 0
-        carried: list[tuple[str, Path]] = []
+        carried: list[str] = []
         indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request))
         total = len(plan.jobs)
         renderer = _Renderer(plan)
@@ -181,12 +181,11 @@ def build(
         for done, job in enumerate(jobs, start=1):
             fingerprint = job.fingerprint(plan.global_digest)
             fingerprints[job.path] = fingerprint
-            old = output / job.path
-            if previous.get(job.path) == fingerprint and old.is_file():
-                carried.append((job.path, old))
+            if previous.get(job.path) == fingerprint and stage.previous_has(job.path):
+                carried.append(job.path)
                 unchanged += 1
                 if indexer is not None:
-                    indexer.page_ready(job.path, old)
+                    indexer.page_ready(job.path, unchanged=True)
             else:
                 data = renderer.render(job)
                 if data is None:
@@ -194,13 +193,13 @@ def build(
                         break
                     continue
                 if not renderer.errors:
-                    stage.write_unless_same(job.path, data, old)
+                    stage.write_unless_same(job.path, data, output / job.path)
                     if indexer is not None:
-                        indexer.page_ready(job.path, stage.staged(job.path))
+                        indexer.page_ready(job.path, unchanged=False)
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
-        stage.link_many(carried)
+        stage.carry(carried)
         clock.lap("render")
         for rel, source in sorted(plan.static.items()):
             stat = source.stat()
@@ -467,7 +466,7 @@ def _search_indexer(
     pages = [(job.path, job.searchable) for job in plan.jobs if job.searchable is not None]
     return SearchIndexer(
         stage,
-        None if request.clean else output,
+        not request.clean,
         pages,
         plan.config,
         salt=plan.global_digest,
@@ -477,7 +476,7 @@ def _search_indexer(
 
 def _keep_search_index(stage: Stage, output: Path) -> None:
     """The previous output's search index, as it is (the preview server's later builds)."""
-    stage.link_many(tree_pairs(SEARCH_FOLDER, output / SEARCH_FOLDER))
+    stage.carry(stage.previous_files(SEARCH_FOLDER))
 
 
 def _tree_digest(folders: Sequence[Path]) -> str:

@@ -38,6 +38,8 @@ from sitegen.write import WORK, Stage, tree_pairs
 SEARCH_FOLDER = "pagefind"
 """Folder of the search bundles in the output; the search page reads index.json in it."""
 SHARD_LIST = "index.json"
+_ENTRY = "pagefind-entry.json"
+"""The file that makes a folder a Pagefind bundle."""
 BODY_MARK = "data-pagefind-body"
 """The attribute that marks the one element of a page to index (articles only)."""
 TIMEOUT = 900
@@ -53,8 +55,8 @@ _UNUSED = (
 class SearchIndexer:
     """Indexes the shards whose pages changed while the build goes on: a shard goes to Pagefind
     as soon as its last page is staged (`page_ready`), so indexing overlaps rendering, which
-    keeps one core busy and leaves the other to Pagefind. Shards in `previous` (the last
-    output; None to trust nothing) are linked over unchanged. Pagefind works in a scratch
+    keeps one core busy and leaves the other to Pagefind. With `reuse`, shards the live output
+    already holds are carried over unchanged. Pagefind works in a scratch
     folder beside the output (the stage is only settled once the build has staged everything)
     and `finish()` moves the new bundles in and lists the shards. SitegenError when Pagefind is
     missing or fails."""
@@ -62,29 +64,33 @@ class SearchIndexer:
     def __init__(
         self,
         stage: Stage,
-        previous: Path | None,
+        reuse: bool,
         pages: Sequence[tuple[str, Searchable]],
         config: SiteConfig,
         *,
         salt: str,
         workers: int,
     ) -> None:
-        self.stage, self.previous = stage, previous
+        self.stage = stage
+        self.previous = stage.output if reuse else None
         self.language = _index_language(config.language)
         salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
         self.todo: list[Shard] = []
-        kept: list[tuple[str, Path]] = []
+        bundles: dict[str, list[str]] = {}
+        if reuse:
+            for rel in stage.previous_files(SEARCH_FOLDER):
+                bundles.setdefault(rel.split("/", 2)[1], []).append(rel)
+        kept: list[str] = []
         for shard in self.shards:
-            rel = f"{SEARCH_FOLDER}/{shard.name}"
-            if previous is not None and _complete(previous / rel):
-                kept += tree_pairs(rel, previous / rel)
+            files = bundles.get(shard.name, [])
+            if f"{SEARCH_FOLDER}/{shard.name}/{_ENTRY}" in files:
+                kept += files
             else:
                 self.todo.append(shard)
-        stage.link_many(kept)
+        stage.carry(kept)
         self._shard_of = {page: shard for shard in self.todo for page in shard.pages}
         self._waiting = {shard: set(shard.pages) for shard in self.todo}
-        self._sources: dict[str, Path] = {}
         self._futures: list[Future[None]] = []
         self._pool: ThreadPoolExecutor | None = None
         self._work: Path | None = None
@@ -115,12 +121,12 @@ class SearchIndexer:
 
         return sorted(range(len(paths)), key=key)
 
-    def page_ready(self, path: str, source: Path) -> None:
-        """The page is staged, or unchanged at `source` in the previous output."""
+    def page_ready(self, path: str, *, unchanged: bool) -> None:
+        """The page is staged, or `unchanged` in the previous output (so read from there)."""
         shard = self._shard_of.get(path)
         if shard is None:
             return
-        self._sources[path] = source
+        self._gather(shard, path, self.stage.output / path if unchanged else None)
         waiting = self._waiting[shard]
         waiting.discard(path)
         if not waiting:
@@ -134,7 +140,9 @@ class SearchIndexer:
     def finish(self) -> tuple[int, int]:
         """Wait for every shard, stage the new bundles and pagefind/index.json; returns
         (shards, shards indexed)."""
-        for shard in list(self._waiting):  # pages never reported: read them from the stage
+        for shard, waiting in list(self._waiting.items()):  # never reported: from the stage
+            for page in sorted(waiting):
+                self._gather(shard, page, None)
             self._submit(shard)
             del self._waiting[shard]
         for future in self._futures:
@@ -161,19 +169,22 @@ class SearchIndexer:
                 self.stage.write_unless_same(rel, data, self.previous / rel)
         return len(self.shards), len(self.todo)
 
+    def _gather(self, shard: Shard, page: str, source: Path | None) -> None:
+        """Link the page (staged, or at `source`) into the shard's scratch folder. On the
+        build's thread: a pool thread making a thousand quick calls waits for the GIL at each."""
+        assert self._work is not None
+        source = source or self.stage.staged(page)
+        target = os.path.join(self._work, "in", shard.name, page)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
     def _index(self, shard: Shard) -> None:
-        """Gather the shard's pages (hard links) in the scratch folder and let Pagefind index
-        them into the shard's bundle there."""
+        """Let Pagefind index the shard's gathered pages into its bundle in the scratch folder."""
         assert self._work is not None
         pages = self._work / "in" / shard.name
-        for page in shard.pages:
-            source = self._sources.get(page, self.stage.staged(page))
-            target = pages / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
         index_pages(pages, self._work / "out" / shard.name, self.language)
         shutil.rmtree(pages, ignore_errors=True)
 
@@ -181,7 +192,7 @@ class SearchIndexer:
 def _complete(folder: Path) -> bool:
     """Whether `folder` holds a bundle. Both places asked are whole when it does: the previous
     output was swapped in complete, and a scratch bundle is asked after index_pages returned."""
-    return (folder / "pagefind-entry.json").is_file()
+    return (folder / _ENTRY).is_file()
 
 
 @functools.cache

@@ -60,6 +60,8 @@ class Stage:
         """The recycled spare being listed, while the build plans."""
         self._leftovers: _Leftovers | None = None
         """What the spare held that this build has not claimed yet (None once settled)."""
+        self._previous: _Tree | None = None
+        """The live output's files as listed when the build started; None when not listed."""
         self._claimed: set[str] = set()
         """Output paths staged so far, when recycled: what settling must not delete."""
 
@@ -73,14 +75,16 @@ class Stage:
         # Always a new folder, its children moved in from the spare: the build cache knows an
         # output folder by its inode, which must not come back after a kill.
         self._root.mkdir()
-        if self._reuse_spare and _move_contents(self._spare, self._root, self.output):
-            try:
-                self._listing = _Listing(self._root)
-                self._recycled = True
-            except OSError:  # no child process to list it: start from an empty stage
-                self._start_empty()
-        elif _is_folder(self._spare):
+        self._recycled = self._reuse_spare and _move_contents(self._spare, self._root, self.output)
+        if not self._recycled and _is_folder(self._spare):
             _discard(self._spare, self.output)
+        live = self.output if _is_folder(self.output) else None
+        if self._recycled or live is not None:
+            try:
+                self._listing = _Listing(self._root if self._recycled else None, live)
+            except OSError:  # no child process to list them: stat file by file instead
+                if self._recycled:
+                    self._start_empty()
         return self
 
     def __exit__(
@@ -192,17 +196,58 @@ class Stage:
             except OSError:
                 continue
 
+    def previous_has(self, rel: str) -> bool:
+        """Whether the live output holds a regular file at `rel`, from the listing made while
+        the build planned (a stat per file at 10,000 articles is most of a small rebuild)."""
+        self._inventory()
+        if self._previous is None:
+            try:
+                return stat.S_ISREG(os.lstat(self.output / rel).st_mode)
+            except OSError:
+                return False
+        return self._previous.files.get(rel, -1) >= 0
+
+    def previous_files(self, folder: str) -> list[str]:
+        """The live output's files below `folder` (output paths, sorted)."""
+        self._inventory()
+        below = folder + "/"
+        if self._previous is None:
+            top = self.output / folder
+            return sorted(
+                below + path.relative_to(top).as_posix()
+                for path in top.rglob("*")
+                if stat.S_ISREG(path.lstat().st_mode)
+            )
+        return sorted(
+            rel
+            for rel, inode in self._previous.files.items()
+            if inode >= 0 and rel.startswith(below)
+        )
+
+    def carry(self, rels: list[str]) -> None:
+        """Stage the live output's own files at the same paths, unchanged: nothing to do where
+        the spare already holds that very file, a hard link otherwise."""
+        todo = [rel for rel in rels if not self._reuse_live(rel)]
+        self._link_all([(self.target(rel), self.output / rel) for rel in todo])
+        self.files_linked += len(rels)
+
     def link_many(self, pairs: list[tuple[str, Path]]) -> None:
         """link_or_copy for many files at once: on slow disks the metadata calls dominate, and
         they overlap well across threads (each call releases the GIL)."""
         todo = [(rel, source) for rel, source in pairs if not self._reuse(rel, source)]
         # Targets (and their folders) first, in order, on this thread; then the links.
-        targets = [(self.target(rel), source) for rel, source in todo]
-        if targets:
+        self._link_all([(self.target(rel), source) for rel, source in todo])
+        self.files_linked += len(pairs)
+
+    @staticmethod
+    def _link_all(targets: list[tuple[Path, Path]]) -> None:
+        if len(targets) > 8:
             with ThreadPoolExecutor(max_workers=8) as pool:
                 for _ in pool.map(lambda pair: _link(*pair), targets):
                     pass
-        self.files_linked += len(pairs)
+        else:
+            for target, source in targets:
+                _link(target, source)
 
     def link_or_copy(self, rel: str, source: Path) -> None:
         """Reuse an unchanged file from the previous output without rewriting its bytes."""
@@ -244,6 +289,18 @@ class Stage:
         self._claimed.add(rel)
         return True
 
+    def _reuse_live(self, rel: str) -> bool:
+        """_reuse for the live output's file at `rel`, decided from the two listings alone."""
+        leftovers, live = self._inventory(), self._previous
+        if leftovers is None or live is None:
+            return self._reuse(rel, self.output / rel)
+        inode = leftovers.files.get(rel, -1)
+        if inode < 0 or live.files.get(rel) != inode or live.device != leftovers.device:
+            return False
+        del leftovers.files[rel]
+        self._claimed.add(rel)
+        return True
+
     def _settle(self) -> None:
         """Delete what the spare held that this build did not claim, and the folders that
         leaves empty: from here on the stage holds exactly what the build staged."""
@@ -255,9 +312,10 @@ class Stage:
         """What the spare held that the build has not claimed yet, once it has been listed."""
         if self._listing is not None:
             listing, self._listing = self._listing, None
-            try:
-                self._leftovers = listing.result()
-            except OSError:  # an unreadable folder in it: start from an empty stage instead
+            spare, self._previous = listing.result()
+            if spare is not None:
+                self._leftovers = _Leftovers(spare.device, spare.files, spare.folders)
+            elif self._recycled:  # an unreadable folder in it: start from an empty stage
                 self._start_empty()
         return self._leftovers
 
@@ -315,26 +373,41 @@ class _Leftovers:
                 shutil.rmtree(root / rel, ignore_errors=True)
 
 
-class _Listing:
-    """Every file and folder below a folder, from directory listings alone (no stat per file),
-    made by a child process while the build plans. Not a thread: one waiting on the disk 17,000
-    times loses the GIL to the planning each time (0.2 s alone took 20 s beside a busy loop)."""
+@dataclass
+class _Tree:
+    """A folder as listed: its device, relative path -> inode of each file (-1 for anything
+    but a regular file), and its folders."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    device: int
+    files: dict[str, int]
+    folders: set[str]
+
+
+class _Listing:
+    """Every file and folder below the recycled spare and the live output, from directory
+    listings alone (no stat per file), made by a child process while the build plans. Not a
+    thread: one waiting on the disk 17,000 times loses the GIL to the planning each time (0.2 s
+    alone took 20 s beside a busy loop)."""
+
+    def __init__(self, spare: Path | None, live: Path | None) -> None:
+        self.roots = (spare, live)
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _LIST, os.fspath(root)],
+            [sys.executable, "-I", "-S", "-c", _LIST, *(os.fspath(r or "") for r in self.roots)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
 
-    def result(self) -> _Leftovers:
+    def result(self) -> tuple[_Tree | None, _Tree | None]:
+        """The spare's and the live output's trees; None for one not asked for or unreadable."""
         out, _ = self._process.communicate()
         if self._process.returncode != 0:
-            raise OSError(f"could not list {self.root}")
-        files, folders = pickle.loads(out)  # from our own child process
-        return _Leftovers(os.stat(self.root).st_dev, files, set(folders))
+            return None, None
+        trees = [
+            _Tree(device, files, set(folders)) if files is not None else None
+            for device, files, folders in pickle.loads(out)  # from our own child process
+        ]
+        return trees[0], trees[1]
 
     def cancel(self) -> None:
         self._process.kill()
@@ -343,21 +416,30 @@ class _Listing:
 
 _LIST = """
 import os, pickle, sys
-files, folders, pending = {}, [], [""]
-while pending:
-    rel = pending.pop()
-    with os.scandir(os.path.join(sys.argv[1], rel)) as entries:
-        for entry in entries:
-            name = rel + "/" + entry.name if rel else entry.name
-            if entry.is_dir(follow_symlinks=False):
-                folders.append(name)
-                pending.append(name)
-            else:
-                files[name] = entry.inode() if entry.is_file(follow_symlinks=False) else -1
-sys.stdout.buffer.write(pickle.dumps((files, folders), pickle.HIGHEST_PROTOCOL))
+def tree(root):
+    files, folders, pending = {}, [], [""]
+    while pending:
+        rel = pending.pop()
+        with os.scandir(os.path.join(root, rel)) as entries:
+            for entry in entries:
+                name = rel + "/" + entry.name if rel else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(name)
+                    pending.append(name)
+                else:
+                    files[name] = entry.inode() if entry.is_file(follow_symlinks=False) else -1
+    return os.stat(root).st_dev, files, folders
+listed = []
+for root in sys.argv[1:]:
+    try:
+        listed.append(tree(root) if root else (0, None, None))
+    except OSError:
+        listed.append((0, None, None))
+sys.stdout.buffer.write(pickle.dumps(listed, pickle.HIGHEST_PROTOCOL))
 """
-"""The listing, run by `python -I -S` (the standard library alone): relative path -> inode
-(-1 for anything but a regular file) and the folders."""
+"""The listing, run by `python -I -S` (the standard library alone): for each folder asked
+(an empty argument for none), its device, relative path -> inode (-1 for anything but a
+regular file) and its folders."""
 
 
 def _adopt_killed_stage(output: Path, spare: Path) -> None:

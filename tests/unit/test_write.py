@@ -40,10 +40,10 @@ def publish(output: Path, files: Files, *, reuse: bool = True) -> None:
         for rel, data in files.items():
             old = output / rel
             if old.is_file() and old.read_bytes() == data:
-                carried.append((rel, old))
+                carried.append(rel)
             else:
                 stage.write_unless_same(rel, data, old)
-        stage.link_many(carried)
+        stage.carry(carried)
         stage.commit()
 
 
@@ -224,9 +224,10 @@ def test_the_stage_of_a_killed_build_is_recycled_and_checked_like_a_spare(
     listed: list[Path] = []
 
     class Listing(write._Listing):
-        def __init__(self, root: Path) -> None:
-            listed.append(root)
-            super().__init__(root)
+        def __init__(self, spare: Path | None, live: Path | None) -> None:
+            if spare is not None:
+                listed.append(spare)
+            super().__init__(spare, live)
 
     monkeypatch.setattr(write, "_Listing", Listing)
     publish(output, A)
@@ -244,3 +245,31 @@ def test_the_stage_of_a_killed_build_is_recycled_and_checked_like_a_spare(
     assert tree(output) == C
     assert beside(output) == [".output.spare"]
     assert tree(output.parent / ".output.spare") == B
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "stat per file"])
+def test_the_live_output_as_the_build_sees_it(
+    output: Path, monkeypatch: pytest.MonkeyPatch, listed: bool
+) -> None:
+    """What the build asks of the live output comes from the listing made while it planned,
+    or from the disk when no child process could list it: the answers are the same."""
+    if not listed:
+
+        def unavailable(*args: object) -> None:
+            raise OSError("no child process")
+
+        monkeypatch.setattr(write, "_Listing", unavailable)
+    publish(output, A)
+    publish(output, B)
+    (output / "news/link.html").symlink_to(output / "index.html")
+    with Stage(output) as stage:
+        assert stage.previous_has("news/one/index.html")
+        assert not stage.previous_has("news/two/index.html"), "only in the spare"
+        assert not stage.previous_has("news"), "a folder"
+        assert not stage.previous_has("news/link.html"), "a symlink: never carried"
+        assert stage.previous_files("news") == ["news/one/index.html", "news/three/index.html"]
+        stage.carry(["news/one/index.html", "feed.xml"])
+        stage.commit()
+    assert tree(output) == {"news/one/index.html": b"one", "feed.xml": b"feed A"}
+    spare = output.parent / ".output.spare"
+    assert os.path.samefile(output / "feed.xml", spare / "feed.xml"), "the very same file"
