@@ -92,6 +92,9 @@ class BuildRequest:
     refresh_search: bool = True
     """Re-index search when pages changed; the preview server keeps its first index instead,
     since indexing a large site takes longer than a writer wants to wait for a reload."""
+    remember: bool = False
+    """Keep the cache this build saves in memory for the next build in this process (the
+    preview server's), instead of reading it back."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,7 @@ def build(
     request: BuildRequest, reporter: Reporter, progress: Progress | None = None
 ) -> BuildResult:
     clock = _Clock(progress)
-    state = BuildState(request.cache_dir) if request.cache_dir else None
+    state = BuildState(request.cache_dir, remember=request.remember) if request.cache_dir else None
     use_cache = state is not None and not request.clean
     config = load_config(request.root, request.overrides)
     output = request.output or request.root / "output"
@@ -228,7 +231,9 @@ def build(
         }
         new = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         dropped = set(snapshot.outputs) - set(fingerprints)
-        state.save(meta, plan.changed_sources, plan.sources, new, dropped, plan.related)
+        state.save(
+            meta, plan.changed_sources, plan.sources, new, dropped, plan.related, fingerprints
+        )
         clock.lap("cache")
     return BuildResult(
         pages=len(plan.jobs),

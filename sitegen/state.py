@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+import uuid
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -57,11 +58,14 @@ class CachedSource:
 
 
 class BuildState:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, remember: bool = False) -> None:
         self.folder = folder
         self.path = folder / "state.sqlite"
-        self._reader: sqlite3.Connection | None = None
-        """Kept open for `html`: a build that renders every page asks once per article."""
+        self._remember = remember
+        """Keep what `save` wrote in memory for the next build of this process (the preview
+        server's): reading 10,000 rows back is a quarter of a small rebuild."""
+        self._kept: _Kept | None = None
+        """The remembered state, once `load` has found the cache still the one it describes."""
         self._templates: dict[str, bytes] = {}
         """Templates compiled during this build, written by `save` with everything else."""
 
@@ -100,9 +104,13 @@ class BuildState:
         whoever trusts a row binds them to where they can be fetched."""
         if not self.path.exists():
             return empty_snapshot()
+        kept = _KEPT.pop(self.path, None) if self._remember else None
         try:
             with closing(self._connect()) as db:
                 meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+                if kept is not None and meta.get("generation") == kept.generation:
+                    self._kept = kept
+                    return Snapshot(meta, kept.sources, kept.outputs)
                 stored = {
                     rel: (digest, key)
                     for rel, digest, key in db.execute("SELECT rel, digest, markup_key FROM html")
@@ -139,9 +147,12 @@ class BuildState:
         if not self.path.exists():
             return None
         try:
-            if self._reader is None:
-                self._reader = sqlite3.connect(self.path)
-            row: tuple[object, ...] | None = self._reader.execute(query, args).fetchone()
+            reader = _READERS.get(self.path)
+            if reader is None:
+                # One per cache in the process, shared by builds and threads (the preview
+                # server's rebuilds run on its watcher's): rows outlive the build that read them.
+                reader = _READERS[self.path] = sqlite3.connect(self.path, check_same_thread=False)
+            row: tuple[object, ...] | None = reader.execute(query, args).fetchone()
         except sqlite3.Error:
             return None
         return row
@@ -156,7 +167,10 @@ class BuildState:
         except sqlite3.Error:
             return {}
 
-    def related(self, signature: str) -> dict[str, tuple[str, ...]] | None:
+    def related(self, signature: str) -> Mapping[str, tuple[str, ...]] | None:
+        kept = self._kept.related if self._kept is not None else None
+        if kept is not None and kept[0] == signature:
+            return kept[1]
         if not self.path.exists():
             return None
         try:
@@ -172,16 +186,22 @@ class BuildState:
         self,
         meta: Mapping[str, str],
         changed_sources: Mapping[str, CachedSource],
-        present: Iterable[str],
+        present: Mapping[str, CachedSource],
         outputs: Mapping[str, str],
         gone_outputs: Iterable[str],
         related: tuple[str, Mapping[str, tuple[str, ...]]] | None,
+        every_output: Mapping[str, str] | None = None,
     ) -> None:
-        """Record a successful build: `outputs` are the new or changed fingerprints."""
+        """Record a successful build: `present` are all its sources, `outputs` the new or
+        changed fingerprints (`every_output` all of them, to remember)."""
         keep = set(present)
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        reader = _READERS.pop(self.path, None)
+        if reader is not None:
+            reader.close()
+        # A new generation each time, whoever saves: a remembered state is only good for the
+        # cache it was saved as.
+        generation = uuid.uuid4().hex
+        meta = {**meta, "generation": generation}
         with closing(self._connect()) as db, db:
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
             stored = {
@@ -218,6 +238,26 @@ class BuildState:
                     "INSERT INTO related VALUES (?, ?)",
                     (related[0], pickle.dumps(dict(related[1]))),
                 )
+        if self._remember and every_output is not None:
+            if related is None and self._kept is not None:
+                related = self._kept.related
+            # As `load` would give them back: a source without HTML is read again.
+            sources = {rel: c for rel, c in present.items() if c.markup is not None}
+            _KEPT[self.path] = _Kept(generation, sources, dict(every_output), related)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """What a build of this process saved, kept for its next one."""
+
+    generation: str
+    sources: Mapping[str, CachedSource]
+    outputs: Mapping[str, str]
+    related: tuple[str, Mapping[str, tuple[str, ...]]] | None
+
+
+_KEPT: dict[Path, _Kept] = {}
+_READERS: dict[Path, sqlite3.Connection] = {}
 
 
 def _row(cached: CachedSource) -> bytes:

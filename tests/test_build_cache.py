@@ -4,10 +4,12 @@ crash or leave a stale page. Each case ends the same way: byte-identical to a cl
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import sqlite3
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from sitegen.build import BuildRequest, _Renderer, build
 from sitegen.errors import Reporter
 from sitegen.model.site import BuildOptions
 from sitegen.render.jobs import RenderJob
-from sitegen.state import BuildState
+from sitegen.state import BuildState, CachedSource
 from tests.conftest import FIXED_NOW, SITES
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
@@ -270,3 +272,44 @@ def test_related_keys_cached_with_drafts_describe_the_finished_articles(
     for article in plan.site.articles:
         draft = plan.sources[article.source].draft
         assert draft is not None and draft[2] == related_key_of(article)
+
+
+def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview server keeps what its build saved for its next build instead of reading it
+    back; a save by anyone else (here a build that does not remember) makes it read again."""
+    out = tmp_path / "out"
+    cache_dir = site / ".sitegen-cache"
+    loads: list[int] = []
+    real_loads = pickle.loads
+
+    def counting_loads(data: bytes, /, **kwargs: Any) -> Any:
+        value = real_loads(data, **kwargs)
+        if isinstance(value, CachedSource):
+            loads.append(len(data))
+        return value
+
+    monkeypatch.setattr("sitegen.state.pickle.loads", counting_loads)
+
+    def preview_build() -> None:
+        request = BuildRequest(site, out, options=NOW, jobs=1, cache_dir=cache_dir, remember=True)
+        build(request, Reporter())
+
+    preview_build()
+    preview_build()  # nothing changed
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
+    loads.clear()
+    preview_build()
+    assert loads == [], "the remembered rows, not the cache file's"
+    _same_as_clean(site, out, tmp_path)
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph five", "Paragraph 5")
+    _build(site, out)  # saves a new generation without remembering it
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph V")
+    loads.clear()
+    preview_build()
+    assert len(loads) > 5, "read back from the file"
+    _same_as_clean(site, out, tmp_path)
+    assert (
+        "Paragraph V" in (out / "science-research/bee-census-finds-recovery/index.html").read_text()
+    )
