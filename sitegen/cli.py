@@ -342,6 +342,12 @@ def check_command(
     envvar="SITEGEN_NOW",
     help="The build's clock (ISO 8601 with zone); also SITEGEN_NOW.",
 )
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="Look for changes by scanning the files, not by file events (network and container "
+    "mounts often deliver none).",
+)
 def serve(
     source: Path,
     port: int,
@@ -350,6 +356,7 @@ def serve(
     no_drafts: bool,
     future: bool,
     now: str | None,
+    poll: bool,
 ) -> None:
     """Preview the site while you write: build it (drafts and future articles included) into
     SOURCE/.preview, serve it, and rebuild and reload the browser whenever you save."""
@@ -362,6 +369,7 @@ def serve(
         port=port,
         options=BuildOptions(drafts=not no_drafts, future=future, now=_parse_now(now)),
         open_browser=open_browser,
+        file_events=not poll,
     )
     if not addresses.is_loopback(host):
         click.echo(

@@ -36,17 +36,23 @@ from sitegen.addresses import check_port, listen_error, local_url
 from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
+from sitegen.fs_events import FileEvents
 from sitegen.model.site import BuildOptions
 from sitegen.preview_files import content_type, read_whole, resolve
+from sitegen.write import MIRROR_AFTER, SpareMirror
 
 PREVIEW_FOLDER = ".preview"
 """Where previews are built, inside the site; never output/, so drafts never leak there."""
 PREVIEW_CACHE = ".sitegen-cache/preview"
 """The preview's own build cache, so previews and `sitegen build` do not invalidate each other."""
-DEBOUNCE_SECONDS = 0.2
-"""How long the sources must stay unchanged before a rebuild starts."""
+DEBOUNCE_SECONDS = 0.1
+"""How long the sources must stay unchanged before a rebuild starts: file events mark the
+writes of one save (or one `git checkout`) milliseconds apart."""
 POLL_SECONDS = 0.1
 """How often the sources are checked for changes (longer for big sites, see _SiteWatcher)."""
+
+IDLE_WITH_EVENTS = 2.0
+"""Seconds between scans while file events say nothing changed (a lost event is still found)."""
 
 _IGNORED_NAMES = {"__pycache__", "node_modules", "4913"}
 """Never watched: caches, and the probe file Vim writes before saving."""
@@ -63,6 +69,8 @@ class ServeRequest:
     open_browser: bool = False
     debounce: float = DEBOUNCE_SECONDS
     poll: float = POLL_SECONDS
+    file_events: bool = True
+    """Woken by the system's file events (fs_events.py); else scanning alone finds changes."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +177,7 @@ def serve(
         if request.open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
-    watcher = _SiteWatcher(preview, request.debounce, request.poll, ready)
+    watcher = _SiteWatcher(preview, request.debounce, request.poll, ready, request.file_events)
     watcher.remember_sources()  # before the first build, so saves made during it count
     preview.rebuild(())
     server = _PreviewServer(preview, watcher)
@@ -187,6 +195,7 @@ def serve(
         raise listen_error(request.host, request.port, exc) from None
     finally:
         watcher.stop()
+        preview.stop_mirror()
 
 
 class _Preview:
@@ -203,11 +212,13 @@ class _Preview:
             overrides=self._overrides,
             options=request.options,
             cache_dir=request.root / PREVIEW_CACHE,
+            remember=True,
         )
         self._on_build = on_build
         self._built = False
         self._lock = threading.Lock()
         self._failure: BuildReport | None = None
+        self._mirror: SpareMirror | None = None
         self.theme = _active_theme(request.root, self._overrides, "default")
 
     @property
@@ -221,13 +232,21 @@ class _Preview:
         # search results beats a reload that waits for a whole-site re-index).
         first = self._built is False
         request = self._request if first else replace(self._request, refresh_search=False)
+        self.stop_mirror()
         report = _build_once(request, changed)
+        if report.result is not None and report.result.files > MIRROR_AFTER:
+            self._mirror = SpareMirror(self.folder)
         self._built = self._built or report.ok
         with self._lock:
             self._failure = None if report.ok else report
         self.theme = _active_theme(self.root, self._overrides, self.theme)
         self._on_build(report)
         return report
+
+    def stop_mirror(self) -> None:
+        if self._mirror is not None:
+            self._mirror.stop()
+            self._mirror = None
 
     def watched(self) -> list[Path]:
         return watched_paths(self.root, self.theme)
@@ -290,12 +309,18 @@ def _active_theme(root: Path, overrides: dict[str, Any], fallback: str) -> str:
 
 class _SiteWatcher(Watcher):  # type: ignore[misc]
     """Replaces livereload's watcher. livereload polls every 0.8 s on the server's thread, runs
-    the task there, and drops reloads that come within 3 s of the last one; we poll in our own
-    thread, wait until the sources have been quiet for `debounce` seconds, rebuild once for the
-    whole burst, and only then (on the server's thread) tell browsers to reload."""
+    the task there, and drops reloads that come within 3 s of the last one; we watch in our own
+    thread (woken by file events, scanning to see what changed), wait until the sources have
+    been quiet for `debounce` seconds, rebuild once for the whole burst, and only then (on the
+    server's thread) tell browsers to reload."""
 
     def __init__(
-        self, preview: _Preview, debounce: float, poll: float, ready: Callable[[], None]
+        self,
+        preview: _Preview,
+        debounce: float,
+        poll: float,
+        ready: Callable[[], None],
+        file_events: bool = True,
     ) -> None:
         super().__init__()
         self._preview = preview
@@ -306,6 +331,8 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
         self._thread: threading.Thread | None = None
         self._loop: IOLoop | None = None
         self._files: dict[str, tuple[int, int]] = {}
+        self._events = FileEvents()
+        self._use_events = file_events
 
     def remember_sources(self) -> None:
         self._files = _scan(self._preview.watched())
@@ -323,29 +350,44 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
 
     def stop(self) -> None:
         self._stopping.set()
+        self._events.wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._events.stop()
 
     def _run(self) -> None:
         files = self._files
         pending: set[str] = set()
         last_change = 0.0
+        announced = False
+        """A file event came since the last scan: scan once the writes have been quiet."""
         wait = self._poll
-        while not self._stopping.wait(wait):
+        wake = self._events.wake
+        while True:
+            woke = wake.wait(wait)
+            wake.clear()
+            if self._stopping.is_set():
+                return
+            if woke and self._events.working:
+                announced = True
+                wait = self._debounce
+                continue
             started = time.monotonic()
-            current = _scan(self._preview.watched())
+            watched = self._preview.watched()
+            if self._use_events:
+                self._events.watch(watched)
+            current = _scan(watched)
             now = time.monotonic()
-            # A big site takes a while to scan (10,000 files: ~60 ms); an idle server keeps
-            # scanning to a fifth of the time, but once a change is pending it looks every poll,
-            # so the quiet spell is noticed as soon as it is long enough.
             changed = {p for p in files.keys() | current.keys() if files.get(p) != current.get(p)}
             files = current
             if changed:
                 pending |= changed
-                last_change = now
-            wait = self._poll if pending else max(self._poll, 4 * (now - started))
-            if changed:
-                continue
+                # Announced changes have been quiet for a spell already; one that only a scan
+                # found (polling, or a lost event) starts its quiet spell now.
+                if not (announced and self._events.working):
+                    last_change = now
+            announced = False
+            wait = self._next_wait(bool(pending), now - started)
             if not pending or now - last_change < self._debounce:
                 continue
             # Changes made while this builds are found by the next scan (files is from before).
@@ -362,6 +404,15 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
             self._loop.add_callback(
                 _reload_browsers, self._preview.reload_paths(batch, report, was_ok)
             )
+
+    def _next_wait(self, pending: bool, scan: float) -> float:
+        """Seconds until the next look. A big site takes a while to scan (10,000 files: ~60
+        ms): an idle server scans at most a fifth of the time, and rarely while file events
+        wake it up; a pending change is looked at again after a quiet spell."""
+        if pending:
+            return self._debounce if self._events.working else self._poll
+        idle = max(self._poll, 4 * scan)
+        return max(idle, IDLE_WITH_EVENTS) if self._events.working else idle
 
 
 def _reload_browsers(paths: list[str]) -> None:

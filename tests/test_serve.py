@@ -293,6 +293,18 @@ def test_no_drafts_and_no_future_leave_them_out(site: Path) -> None:
 
 
 def test_an_edited_article_shows_its_new_text(served: Served) -> None:
+    _edited(served)
+
+
+def test_an_edited_article_shows_its_new_text_when_polling(site: Path) -> None:
+    served = start_served(site, "--poll")
+    try:
+        _edited(served)
+    finally:
+        served.stop()
+
+
+def _edited(served: Served) -> None:
     edit(served.site / BUDGET, "The budget passed today.", "The budget passed by 3 votes.")
     served.wait_for_page(BUDGET_URL, "The budget passed by 3 votes.")
     served.wait_for(lambda: served.rebuilds() == 1, 10, "for the rebuild line")
@@ -346,7 +358,16 @@ def test_a_broken_template_shows_the_error_page(served: Served) -> None:
     served.wait_for_page(BUDGET_URL, "<h1>Budget passes</h1>")
 
 
-def test_a_burst_of_saves_gives_one_rebuild(served: Served) -> None:
+@pytest.mark.parametrize("how", ["file events", "--poll"])
+def test_a_burst_of_saves_gives_one_rebuild(site: Path, how: str) -> None:
+    served = start_served(site, *(["--poll"] if how == "--poll" else []))
+    try:
+        _burst(served)
+    finally:
+        served.stop()
+
+
+def _burst(served: Served) -> None:
     folder = served.site / "content/articles/politics"
     for i in range(10):
         text = article(f"Burst {i}", f"burst-{i}", "Politics", f"Burst body {i}.")

@@ -273,3 +273,29 @@ def test_the_live_output_as_the_build_sees_it(
     assert tree(output) == {"news/one/index.html": b"one", "feed.xml": b"feed A"}
     spare = output.parent / ".output.spare"
     assert os.path.samefile(output / "feed.xml", spare / "feed.xml"), "the very same file"
+
+
+def test_the_mirror_makes_the_spare_the_live_output_in_hard_links(output: Path) -> None:
+    publish(output, A)
+    publish(output, B)
+    spare = output.parent / ".output.spare"
+    (spare / "feed.xml").unlink()
+    (spare / "feed.xml").mkdir()  # a folder where the output has a file
+    (spare / "news/three").write_bytes(b"a file where the output has a folder")
+    mirror = write.SpareMirror(output)
+    mirror.wait()
+    for rel in B:
+        assert os.path.samefile(output / rel, spare / rel), rel
+    assert (spare / "news/two/index.html").is_file(), "what the output lacks is left to the build"
+    publish(output, C)
+    assert tree(output) == C and tree(spare) == B
+
+
+def test_a_mirror_stopped_half_way_leaves_a_spare_the_build_can_use(output: Path) -> None:
+    publish(output, A)
+    publish(output, {f"page{n}/index.html": b"page %d" % n for n in range(300)})
+    mirror = write.SpareMirror(output)
+    mirror.stop()
+    mirror.stop()  # twice is harmless
+    publish(output, C)
+    assert tree(output) == C
