@@ -332,6 +332,45 @@ def test_an_edit_reindexes_only_the_shard_holding_the_story(
     assert tree(out / SEARCH_FOLDER) == tree(clean / SEARCH_FOLDER)
 
 
+def test_a_moved_story_does_not_reindex_the_stories_linking_to_it(
+    make_site: MakeSite, tmp_path: Path
+) -> None:
+    """Retitling a story moves it (its slug follows the title): the story linking to it is
+    rendered again with the new address, but its search record holds text, not addresses, so
+    its shard stays as it was, and the result still equals a clean build."""
+    from datetime import datetime
+
+    from sitegen.build import BuildRequest, build
+    from sitegen.errors import Reporter
+    from sitegen.model.site import BuildOptions
+    from tests.conftest import FIXED_NOW
+
+    files = dict(SITE)
+    files["sitegen.toml"] += "\n[search]\nshard_size = 1\n"
+    files["content/articles/one.md"] = files["content/articles/one.md"].replace(
+        "storm.\n", "storm. Markets [held steady](two.md).\n"
+    )
+    root = make_site(files)
+    out = tmp_path / "out"
+    options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
+    request = BuildRequest(root=root, output=out, options=options, jobs=1, cache_dir=tmp_path / "c")
+    build(request, Reporter())
+    linking = out / "politics/harbour-reopens/index.html"
+    assert 'href="/economy/rates-held/"' in linking.read_text()
+    older = shards(out)[1]  # harbour (June 1), the story that links
+    inodes = {p: p.stat().st_ino for p in older.rglob("*") if p.is_file()}
+
+    two = root / "content/articles/two.md"
+    two.write_text(two.read_text().replace("Rates held", "Rates held again"))
+    build(request, Reporter())
+    assert 'href="/economy/rates-held-again/"' in linking.read_text(), "rendered again"
+    assert shards(out)[1] == older
+    assert {p: p.stat().st_ino for p in inodes} == inodes, "the linking story was re-indexed"
+    clean = tmp_path / "clean"
+    build(BuildRequest(root=root, output=clean, options=options, jobs=1), Reporter())
+    assert tree(out) == tree(clean)
+
+
 def test_shards_are_listed_newest_first_and_merge_into_one_search(
     make_site: MakeSite, tmp_path: Path
 ) -> None:

@@ -22,6 +22,10 @@ class Digests:
     full: Mapping[str, str]
     """Article source -> digest including the body."""
     author: Mapping[str, str]
+    search: Mapping[str, str]
+    """Article source -> digest of what the search index holds of it: the full digest but for
+    where its links lead (Pagefind indexes text, not addresses), so retitling a story, which
+    moves it, does not re-index every story that links to it."""
 
 
 def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
@@ -30,6 +34,7 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     section and tag names, image sizes, its URL) is added explicitly."""
     card: dict[str, str] = {}
     full: dict[str, str] = {}
+    search: dict[str, str] = {}
     # Sections, tags and authors are shared by many articles: describe each one once.
     described = {id(c): repr(c) for c in (*site.categories, *site.tags)}
     described |= {id(p): repr(_author_key(p)) for p in site.authors}
@@ -63,11 +68,12 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
                              *[get(id(p)) or describe(p) for p in a.authors]])  # fmt: skip
         text = f"{a.source}\0{own}\0{a.url}\0{image!r}\0{shared}"
         key = card[a.source] = blake2b(text.encode(), digest_size=12).hexdigest()
+        search[a.source] = f"{key}:{body or '-'}"
         if links:
             body = blake2b(repr(links).encode(), digest_size=12).hexdigest()
         full[a.source] = f"{key}:{body or '-'}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
-    return Digests(card, full, authors)
+    return Digests(card, full, authors, search)
 
 
 def _author_key(author: Author) -> tuple[str, str, str, str, str]:

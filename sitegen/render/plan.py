@@ -232,7 +232,7 @@ class _Planner:
         return RenderJob(
             self.urls.output_path(article.url), "article.html", context, tuple(deps),
             f"content/{article.source}", article.modified, listed(article, self.site),
-            Searchable(article.date.date().isoformat(), self.digests.full[article.source]),
+            Searchable(article.date.date().isoformat(), self.digests.search[article.source]),
         )  # fmt: skip
 
     def lists(self) -> list[RenderJob]:
