@@ -326,13 +326,17 @@ class Stage:
 
 
 @dataclass
-class _Leftovers:
-    """What a recycled spare held when the build started, less what the build has claimed."""
+class _Tree:
+    """A folder as listed: its device, relative path -> inode of each file (-1 for anything
+    but a regular file), and its folders."""
 
     device: int
     files: dict[str, int]
-    """Relative path -> inode; -1 for anything but a regular file (never reused)."""
     folders: set[str]
+
+
+class _Leftovers(_Tree):
+    """What a recycled spare held when the build started, less what the build has claimed."""
 
     def clear_folders_for(self, parts: tuple[str, ...], root: Path) -> None:
         """A file of the spare where the build needs a folder goes."""
@@ -371,16 +375,6 @@ class _Leftovers:
                 pass
             except OSError:
                 shutil.rmtree(root / rel, ignore_errors=True)
-
-
-@dataclass
-class _Tree:
-    """A folder as listed: its device, relative path -> inode of each file (-1 for anything
-    but a regular file), and its folders."""
-
-    device: int
-    files: dict[str, int]
-    folders: set[str]
 
 
 class _Listing:
