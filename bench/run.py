@@ -180,8 +180,13 @@ def table(rows: list[Row]) -> str:
             if r.size in hugo_cold and r.tool == "sitegen"
             else ""
         )
+        line = f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f}"
+        if r.tool == "sitegen serve":  # a wait, not a build: no pages, memory or search share
+            lines.append(line)
+            continue
+        search = f"{r.search_seconds:.2f}" if r.tool == "sitegen" else ""
         lines.append(
-            f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f} {r.search_seconds:>7.2f} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
+            f"{line} {search:>7} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
         )
     return "\n".join(lines)
 

@@ -43,8 +43,9 @@ def _wait_for(url: str, text: str, timeout: float) -> float:
     raise SystemExit(f"the preview did not show {text!r} at {url} within {timeout} s")
 
 
-def bench_serve(site: Path, runs: int) -> list[float]:
-    """Seconds from each save to the new text being served (one per run)."""
+def bench_serve(site: Path, runs: int, pause: float = 1.0) -> list[float]:
+    """Seconds from each save to the new text being served (one per run); the first save comes
+    `pause` seconds after the preview is up."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -57,7 +58,7 @@ def bench_serve(site: Path, runs: int) -> list[float]:
         path = articles[len(articles) // 3]
         url = f"{base}/{path.parent.name}/{path.stem}/"
         _wait_for(url, "</html>", START_TIMEOUT)
-        time.sleep(1)  # let the watcher take its first look at the sources
+        time.sleep(pause)  # at least 1 s: let the watcher take its first look at the sources
         seconds = []
         for step in range(runs):
             word = f"servebench{time.time_ns()}x{step}"

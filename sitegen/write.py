@@ -469,9 +469,10 @@ import os, shutil, stat, sys
 out, spare = sys.argv[1], sys.argv[2]
 if not os.path.isdir(spare) or os.path.islink(spare):
     sys.exit(0)
-pending = [""]
+pending, seen = [""], set()
 while pending:
     rel = pending.pop()
+    seen.add(rel)
     here = os.path.join(spare, rel)
     try:
         if not stat.S_ISDIR(os.lstat(here).st_mode):
@@ -489,6 +490,7 @@ while pending:
                 continue
             if not entry.is_file(follow_symlinks=False):
                 continue
+            seen.add(name)
             target = os.path.join(spare, name)
             try:
                 found = os.lstat(target)
@@ -506,10 +508,28 @@ while pending:
                 os.link(entry.path, target)
             except OSError:
                 pass
+pending = [""]
+while pending:
+    rel = pending.pop()
+    try:
+        entries = list(os.scandir(os.path.join(spare, rel)))
+    except OSError:
+        continue
+    for entry in entries:
+        name = os.path.join(rel, entry.name)
+        try:
+            if name not in seen:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(name)
+        except OSError:
+            pass
 """
 """The mirror, run by `python -I -S`: every file of the live output linked at the same path in
-the spare unless that very file is there; what the output no longer has is left for the next
-build to delete."""
+the spare unless that very file is there, then whatever the output does not have deleted."""
 
 
 def _adopt_killed_stage(output: Path, spare: Path) -> None:
