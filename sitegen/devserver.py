@@ -359,8 +359,7 @@ class _SiteWatcher(Watcher):  # type: ignore[misc]
         files = self._files
         pending: set[str] = set()
         last_change = 0.0
-        announced = False
-        """A file event came since the last scan: scan once the writes have been quiet."""
+        announced = False  # a file event came since the last scan: scan once writes are quiet
         wait = self._poll
         wake = self._events.wake
         while True:
