@@ -217,7 +217,7 @@ def build(
             indexer.finish()
             clock.lap("search")
         elif plan.config.search.enabled:
-            _keep_search_index(stage, output)
+            _keep_search_index(stage)
             clock.lap("search")
         staged_id = _folder_id(stage.path)
         stage.commit()
@@ -479,7 +479,7 @@ def _search_indexer(
     )
 
 
-def _keep_search_index(stage: Stage, output: Path) -> None:
+def _keep_search_index(stage: Stage) -> None:
     """The previous output's search index, as it is (the preview server's later builds)."""
     stage.carry(stage.previous_files(SEARCH_FOLDER))
 

@@ -276,26 +276,28 @@ class Stage:
         """Whether the spare already holds `source` itself (the same inode) at `rel`: then
         there is nothing to link, and the file is claimed as it is."""
         leftovers = self._inventory()
-        inode = leftovers.files.get(rel) if leftovers is not None else None
-        if leftovers is None or inode is None:
+        if leftovers is None or rel not in leftovers.files:
             return False
         try:
             found = os.stat(source)
         except OSError:
             return False
-        if found.st_ino != inode or found.st_dev != leftovers.device:
-            return False
-        del leftovers.files[rel]
-        self._claimed.add(rel)
-        return True
+        return self._claim_if_same(rel, found.st_ino, found.st_dev)
 
     def _reuse_live(self, rel: str) -> bool:
         """_reuse for the live output's file at `rel`, decided from the two listings alone."""
-        leftovers, live = self._inventory(), self._previous
-        if leftovers is None or live is None:
+        self._inventory()
+        live = self._previous
+        if live is None:
             return self._reuse(rel, self.output / rel)
-        inode = leftovers.files.get(rel, -1)
-        if inode < 0 or live.files.get(rel) != inode or live.device != leftovers.device:
+        return self._claim_if_same(rel, live.files.get(rel, -1), live.device)
+
+    def _claim_if_same(self, rel: str, inode: int, device: int) -> bool:
+        """Claim the spare's file at `rel` as it is when it is that regular file (inode)."""
+        leftovers = self._leftovers
+        if leftovers is None or inode < 0:
+            return False
+        if leftovers.files.get(rel) != inode or leftovers.device != device:
             return False
         del leftovers.files[rel]
         self._claimed.add(rel)
@@ -385,12 +387,7 @@ class _Listing:
 
     def __init__(self, spare: Path | None, live: Path | None) -> None:
         self.roots = (spare, live)
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _LIST, *(os.fspath(r or "") for r in self.roots)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        self._process = _child(_LIST, *(os.fspath(r or "") for r in self.roots), listen=True)
 
     def result(self) -> tuple[_Tree | None, _Tree | None]:
         """The spare's and the live output's trees; None for one not asked for or unreadable."""
@@ -444,12 +441,7 @@ class SpareMirror:
 
     def __init__(self, output: Path) -> None:
         spare = output.parent / _SPARE.format(name=output.name)
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-c", _MIRROR, os.fspath(output), os.fspath(spare)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self._process = _child(_MIRROR, os.fspath(output), os.fspath(spare))
 
     def wait(self) -> None:
         self._process.wait()
@@ -590,17 +582,25 @@ def _discard(folder: Path, output: Path) -> None:
 
 
 def _delete_in_background(path: Path) -> None:
-    subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-            str(path),
-        ],
+    _child(
+        "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
+        str(path),
+        detach=True,
+    )
+
+
+def _child(
+    script: str, *args: str, listen: bool = False, detach: bool = False
+) -> subprocess.Popen[bytes]:
+    """Our own Python `script` in a child process, on the standard library alone (`-I -S`);
+    its output piped back with `listen`, and in a session of its own with `detach`, so it
+    outlives a build that is interrupted."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", script, *args],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if listen else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        start_new_session=detach,
     )
 
 
