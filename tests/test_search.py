@@ -296,40 +296,67 @@ def test_a_site_under_a_sub_path_loads_its_own_bundle(make_site: MakeSite, tmp_p
     assert "/politics/harbour-reopens/" in {f["url"] for f in fragments}  # baseUrl adds /news
 
 
+class _ShardPerStory:
+    """SITE (or `files`) with one search shard per story, built with a cache into `out`; clean
+    builds of the same sources to compare with."""
+
+    def __init__(self, make_site: MakeSite, tmp_path: Path, files: dict[str, str]) -> None:
+        from datetime import datetime
+
+        from sitegen.build import BuildRequest
+        from sitegen.model.site import BuildOptions
+        from tests.conftest import FIXED_NOW
+
+        files = {**files, "sitegen.toml": files["sitegen.toml"] + "\n[search]\nshard_size = 1\n"}
+        self.root = make_site(files)
+        self.out = tmp_path / "out"
+        self.clean_out = tmp_path / "clean"
+        options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
+        self.request = BuildRequest(
+            root=self.root, output=self.out, options=options, jobs=1, cache_dir=tmp_path / "c"
+        )
+
+    def build(self) -> None:
+        from sitegen.build import build
+        from sitegen.errors import Reporter
+
+        build(self.request, Reporter())
+
+    def clean(self) -> Path:
+        """A build of the same sources without the cache, into an empty folder."""
+        from dataclasses import replace
+
+        from sitegen.build import build
+        from sitegen.errors import Reporter
+
+        build(replace(self.request, output=self.clean_out, cache_dir=None), Reporter())
+        return self.clean_out
+
+
+def _inodes(folder: Path) -> dict[Path, int]:
+    return {p: p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
 def test_an_edit_reindexes_only_the_shard_holding_the_story(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
     """One shard per story here: editing one story's body or another's title leaves the other
     shard's files untouched (same inodes), and the result equals a clean build."""
-    from datetime import datetime
-
-    from sitegen.build import BuildRequest, build
-    from sitegen.errors import Reporter
-    from sitegen.model.site import BuildOptions
-    from tests.conftest import FIXED_NOW
-
-    files = dict(SITE)
-    files["sitegen.toml"] += "\n[search]\nshard_size = 1\n"
-    root = make_site(files)
-    out = tmp_path / "out"
-    options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
-    request = BuildRequest(root=root, output=out, options=options, jobs=1, cache_dir=tmp_path / "c")
-    build(request, Reporter())
+    site = _ShardPerStory(make_site, tmp_path, SITE)
+    out = site.out
+    site.build()
     older, newer = shards(out)[1], shards(out)[0]  # harbour (June 1), rates (June 2)
     assert newer.name.startswith("2026-06-02-") and older.name.startswith("2026-06-01-")
-    inodes = {p: p.stat().st_ino for p in older.rglob("*") if p.is_file()}
+    inodes = _inodes(older)
 
-    two = root / "content/articles/two.md"
+    two = site.root / "content/articles/two.md"
     two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
-    build(request, Reporter())
+    site.build()
     assert shards(out)[1] == older and shards(out)[0] != newer
-    assert {p: p.stat().st_ino for p in inodes} == inodes, "the untouched shard was rewritten"
+    assert _inodes(older) == inodes, "the untouched shard was rewritten"
     _, fragments, _ = read_bundle(out)
     assert any("stay put until spring" in f["content"] for f in fragments)
-
-    clean = tmp_path / "clean"
-    build(BuildRequest(root=root, output=clean, options=options, jobs=1), Reporter())
-    assert tree(out / SEARCH_FOLDER) == tree(clean / SEARCH_FOLDER)
+    assert tree(out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
 
 
 def test_a_moved_story_does_not_reindex_the_stories_linking_to_it(
@@ -338,37 +365,25 @@ def test_a_moved_story_does_not_reindex_the_stories_linking_to_it(
     """Retitling a story moves it (its slug follows the title): the story linking to it is
     rendered again with the new address, but its search record holds text, not addresses, so
     its shard stays as it was, and the result still equals a clean build."""
-    from datetime import datetime
-
-    from sitegen.build import BuildRequest, build
-    from sitegen.errors import Reporter
-    from sitegen.model.site import BuildOptions
-    from tests.conftest import FIXED_NOW
-
     files = dict(SITE)
-    files["sitegen.toml"] += "\n[search]\nshard_size = 1\n"
     files["content/articles/one.md"] = files["content/articles/one.md"].replace(
         "storm.\n", "storm. Markets [held steady](two.md).\n"
     )
-    root = make_site(files)
-    out = tmp_path / "out"
-    options = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
-    request = BuildRequest(root=root, output=out, options=options, jobs=1, cache_dir=tmp_path / "c")
-    build(request, Reporter())
+    site = _ShardPerStory(make_site, tmp_path, files)
+    out = site.out
+    site.build()
     linking = out / "politics/harbour-reopens/index.html"
     assert 'href="/economy/rates-held/"' in linking.read_text()
     older = shards(out)[1]  # harbour (June 1), the story that links
-    inodes = {p: p.stat().st_ino for p in older.rglob("*") if p.is_file()}
+    inodes = _inodes(older)
 
-    two = root / "content/articles/two.md"
+    two = site.root / "content/articles/two.md"
     two.write_text(two.read_text().replace("Rates held", "Rates held again"))
-    build(request, Reporter())
+    site.build()
     assert 'href="/economy/rates-held-again/"' in linking.read_text(), "rendered again"
     assert shards(out)[1] == older
-    assert {p: p.stat().st_ino for p in inodes} == inodes, "the linking story was re-indexed"
-    clean = tmp_path / "clean"
-    build(BuildRequest(root=root, output=clean, options=options, jobs=1), Reporter())
-    assert tree(out) == tree(clean)
+    assert _inodes(older) == inodes, "the linking story was re-indexed"
+    assert tree(out) == tree(site.clean())
 
 
 def test_shards_are_listed_newest_first_and_merge_into_one_search(
