@@ -114,32 +114,10 @@ def build_site(
     url_of = {a.source: a.url for a in articles} | {p.source: p.url for p in pages}
     url_of |= {f"authors/{slug}.md": a.url for slug, a in authors.items()}
     sources_by_rel = {s.rel: s for s in sources}
+    links = _Links(url_of, drafts_left_out, sources_by_rel, image_sizes, markups, reporter, errors)
     for a in articles:
-        _check_links(
-            a.source,
-            markups[a.source],
-            url_of,
-            drafts_left_out,
-            sources_by_rel,
-            image_sizes,
-            markups,
-            reporter,
-            errors,
-        )
-    pages = [
-        _resolve_links(
-            p,
-            markups[p.source],
-            url_of,
-            drafts_left_out,
-            sources_by_rel,
-            image_sizes,
-            markups,
-            reporter,
-            errors,
-        )
-        for p in pages
-    ]
+        links.check(a.source)
+    pages = [links.resolve(p) for p in pages]
     if errors:
         return None, errors
 
@@ -204,99 +182,97 @@ def _duplicate_urls(articles: Sequence[Article], pages: Sequence[Page]) -> list[
     return errors
 
 
-def _check_links(
-    rel: str,
-    markup: Markup,
-    url_of: Mapping[str, str],
-    unpublished: set[str],
-    sources: Mapping[str, SourceFile],
-    static_files: Mapping[str, object],
-    markups: Mapping[str, Markup],
-    reporter: Reporter,
-    errors: list[SitegenError],
-) -> bool:
-    """Warn about links and images that will not work, and record links to missing files as
-    errors; True when every internal link has somewhere to go."""
-    source = sources[rel]
-    for url in markup.unsafe_links:
-        reporter.warn(
-            source.display,
-            source.line_of_text(f"]({url}", url),
-            f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
+@dataclass(frozen=True)
+class _Links:
+    """Where each content file's internal links lead, and where to report the ones that will
+    not work."""
+
+    url_of: Mapping[str, str]
+    unpublished: set[str]
+    sources: Mapping[str, SourceFile]
+    static_files: Mapping[str, object]
+    markups: Mapping[str, Markup]
+    reporter: Reporter
+    errors: list[SitegenError]
+
+    def check(self, rel: str) -> bool:
+        """Warn about links and images that will not work, and record links to missing files as
+        errors; True when every internal link has somewhere to go."""
+        sources, markups, url_of, unpublished = (
+            self.sources,
+            self.markups,
+            self.url_of,
+            self.unpublished,
         )
-    # Line numbers are looked up only for a message: finding one needs the body, which the
-    # build cache fetches from the file.
-    for image in markup.images:
-        if (
-            image.src.startswith("/")
-            and not image.src.startswith("//")
-            and image.src not in static_files
-        ):
+        source, markup, reporter = sources[rel], markups[rel], self.reporter
+        for url in markup.unsafe_links:
             reporter.warn(
                 source.display,
-                source.line_of_text(f"]({image.src}", image.src),
-                f"image {image.src} is not in static/; add the file or fix the path",
+                source.line_of_text(f"]({url}", url),
+                f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
             )
-        if not image.has_alt:
-            reporter.warn(
-                source.display,
-                source.line_of_text(f"]({image.src}", image.src),
-                f"image {image.src} has no alt text; write ![what it shows]({image.src})",
-            )
-    missing = []
-    for ref in markup.refs:
-        if ref.target in url_of:
-            fragment = unquote(ref.text.partition("#")[2])
-            target = markups.get(ref.target)
-            if fragment and target is not None and fragment not in target.ids:
+        # Line numbers are looked up only for a message: finding one needs the body, which the
+        # build cache fetches from the file.
+        for image in markup.images:
+            if (
+                image.src.startswith("/")
+                and not image.src.startswith("//")
+                and image.src not in self.static_files
+            ):
                 reporter.warn(
                     source.display,
-                    source.line_of_text(f"]({ref.text}", ref.text),
-                    f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
+                    source.line_of_text(f"]({image.src}", image.src),
+                    f"image {image.src} is not in static/; add the file or fix the path",
                 )
-            continue
-        if ref.target in sources and ref.target not in unpublished:
-            continue  # the target exists but has errors of its own, reported there
-        line = source.line_of_text(f"]({ref.text}", ref.text)
-        if ref.target in unpublished:
-            reporter.warn(
-                source.display,
-                line,
-                f"links to {ref.text}, which is a draft or scheduled; the link will not work until it is published",
-            )
-        else:
-            missing.append(ref)
-            errors.append(
-                ContentError(
+            if not image.has_alt:
+                reporter.warn(
+                    source.display,
+                    source.line_of_text(f"]({image.src}", image.src),
+                    f"image {image.src} has no alt text; write ![what it shows]({image.src})",
+                )
+        missing = []
+        for ref in markup.refs:
+            if ref.target in url_of:
+                fragment = unquote(ref.text.partition("#")[2])
+                target = markups.get(ref.target)
+                if fragment and target is not None and fragment not in target.ids:
+                    reporter.warn(
+                        source.display,
+                        source.line_of_text(f"]({ref.text}", ref.text),
+                        f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
+                    )
+                continue
+            if ref.target in sources and ref.target not in unpublished:
+                continue  # the target exists but has errors of its own, reported there
+            line = source.line_of_text(f"]({ref.text}", ref.text)
+            if ref.target in unpublished:
+                reporter.warn(
                     source.display,
                     line,
-                    f"links to {ref.text}, but content/{ref.target} does not exist; fix the path (it is relative to this file)",
+                    f"links to {ref.text}, which is a draft or scheduled; the link will not work until it is published",
                 )
-            )
-    return not missing
+            else:
+                missing.append(ref)
+                self.errors.append(
+                    ContentError(
+                        source.display,
+                        line,
+                        f"links to {ref.text}, but content/{ref.target} does not exist; fix the path (it is relative to this file)",
+                    )
+                )
+        return not missing
 
+    def resolve(self, page: Page) -> Page:
+        """The page with its internal links pointed at their URLs, once checked."""
+        markup = self.markups[page.source]
+        if not self.check(page.source) or not markup.refs:
+            return page
+        url_of = self.url_of
 
-def _resolve_links(
-    page: Page,
-    markup: Markup,
-    url_of: Mapping[str, str],
-    unpublished: set[str],
-    sources: Mapping[str, SourceFile],
-    static_files: Mapping[str, object],
-    markups: Mapping[str, Markup],
-    reporter: Reporter,
-    errors: list[SitegenError],
-) -> Page:
-    ok = _check_links(
-        page.source, markup, url_of, unpublished, sources, static_files, markups, reporter, errors
-    )
-    if not markup.refs or not ok:
-        return page
+        def url(match: re.Match[str]) -> str:
+            return url_of.get(match.group(1), "#")
 
-    def url(match: re.Match[str]) -> str:
-        return url_of.get(match.group(1), "#")
-
-    return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
+        return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
 
 
 def _published(draft: ArticleDraft, options: BuildOptions, now: datetime) -> bool:
