@@ -53,6 +53,8 @@ PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""
 MAX_TEMPLATE_ERRORS = 20
 Progress = Callable[[str, int, int], None]
+_LEFT_FOR_EXIT: list[object] = []
+"""The last exiting build's model and plan (BuildRequest.exiting)."""
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -95,6 +97,9 @@ class BuildRequest:
     remember: bool = False
     """Keep the cache this build saves in memory for the next build in this process (the
     preview server's), instead of reading it back."""
+    exiting: bool = False
+    """The process ends right after this build (the command line): its model and plan are left
+    for the exit to drop instead of being freed object by object (0.15 s at 10,000 articles)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,8 @@ def build(
         staged_id = _folder_id(stage.path)
         stage.commit()
         clock.lap("write")
+    if request.exiting:
+        _LEFT_FOR_EXIT[:] = [plan, snapshot, fingerprints, stage]
     if state is not None:
         meta = {
             "stamp": stamp,

@@ -260,6 +260,13 @@ _KEPT: dict[Path, _Kept] = {}
 _READERS: dict[Path, sqlite3.Connection] = {}
 
 
+def close_readers() -> None:
+    """Close the shared HTML readers: a process that ends without tearing down (cli.run) would
+    otherwise leave the cache's write-ahead log files behind."""
+    while _READERS:
+        _READERS.popitem()[1].close()
+
+
 def _row(cached: CachedSource) -> bytes:
     """A source without its body and HTML: those come back pending (see `load`)."""
     markup = cached.markup

@@ -45,6 +45,14 @@ def test_usage_errors_exit_2() -> None:
     assert code == 2 and "ISO 8601" in err
 
 
+def test_a_missing_site_folder_is_a_usage_error_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-site"
+    for command in ("build", "check"):
+        code, _, err = run(command, "-s", str(missing))
+        assert code == 2 and "does not exist" in err
+    assert not missing.exists()
+
+
 def test_content_errors_are_all_reported_with_lines_and_exit_1(make_site, tmp_path: Path) -> None:
     root = make_site(
         {
