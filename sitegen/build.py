@@ -35,7 +35,7 @@ from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
 from sitegen.render.digests import global_digest
 from sitegen.render.jobs import RenderJob
-from sitegen.render.plan import find_path_clashes, plan_site
+from sitegen.render.plan import SitePlanner, find_path_clashes
 from sitegen.render.templates import (
     file_hashes,
     make_environment,
@@ -137,8 +137,14 @@ class _Clock:
         self.progress = progress
 
     def lap(self, stage: str) -> None:
+        """Time since the last lap, added to `stage` (a stage may come back: render does)."""
         now = time.perf_counter()
-        self.timings.append((stage, now - self.last))
+        for i, (name, seconds) in enumerate(self.timings):
+            if name == stage:
+                self.timings[i] = (name, seconds + now - self.last)
+                break
+        else:
+            self.timings.append((stage, now - self.last))
         self.last = now
 
     def tick(self, stage: str, done: int, total: int) -> None:
@@ -170,7 +176,7 @@ def build(
         snapshot = state.load() if state and use_cache else empty_snapshot()
 
         options = replace(request.options, now=now)
-        plan = plan_build(
+        plan, rest = plan_articles(
             replace(request, options=options), reporter, clock, snapshot, state, config, found
         )
         # Fingerprints describe one output folder: if a build was killed between swapping its
@@ -181,12 +187,10 @@ def build(
         unchanged = 0
         carried: list[str] = []
         indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request))
-        total = len(plan.jobs)
         renderer = _Renderer(plan)
-        jobs: Sequence[RenderJob] = plan.jobs
-        if indexer is not None:  # pages of the shards to index first, so indexing starts early
-            jobs = [plan.jobs[i] for i in indexer.first([job.path for job in plan.jobs])]
-        for done, job in enumerate(jobs, start=1):
+
+        def stage_job(job: RenderJob) -> None:
+            nonlocal unchanged
             fingerprint = job.fingerprint(plan.global_digest)
             fingerprints[job.path] = fingerprint
             if previous.get(job.path) == fingerprint and stage.previous_has(job.path):
@@ -194,16 +198,31 @@ def build(
                 unchanged += 1
                 if indexer is not None:
                     indexer.page_ready(job.path, unchanged=True)
-            else:
-                data = renderer.render(job)
-                if data is None:
-                    if renderer.full:
-                        break
-                    continue
-                if not renderer.errors:
-                    stage.write_unless_same(job.path, data, output / job.path)
-                    if indexer is not None:
-                        indexer.page_ready(job.path, unchanged=False)
+                return
+            data = renderer.render(job)
+            if data is not None and not renderer.errors:
+                stage.write_unless_same(job.path, data, output / job.path)
+                if indexer is not None:
+                    indexer.page_ready(job.path, unchanged=False)
+
+        # The article pages of the search shards to index come first, shard by shard, before
+        # the rest is planned: Pagefind starts on them while this thread plans and renders.
+        early = indexer.pages_to_index(plan.jobs) if indexer is not None else []
+        for done, job in enumerate(early, start=1):
+            stage_job(job)
+            if renderer.full:
+                break
+            if done % 200 == 0:
+                clock.tick("render", done, len(plan.jobs))
+        clock.lap("render")
+        plan = plan_rest(plan, rest, reporter, clock)
+        staged = {job.path for job in early}
+        total = len(plan.jobs)
+        for done, job in enumerate(plan.jobs, start=1):
+            if renderer.full:
+                break
+            if job.path not in staged:
+                stage_job(job)
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
@@ -272,6 +291,29 @@ def plan_build(
     found: Sequence[FoundSource] | None = None,
 ) -> Plan:
     """`found`: the content files as _input_stamp saw them (walked again when None)."""
+    plan, rest = plan_articles(request, reporter, clock, snapshot, state, config, found)
+    return plan_rest(plan, rest, reporter, clock)
+
+
+@dataclass(frozen=True)
+class _Rest:
+    """What plan_articles leaves for plan_rest."""
+
+    planner: SitePlanner
+    urls: Urls
+    root: Path
+
+
+def plan_articles(
+    request: BuildRequest,
+    reporter: Reporter,
+    clock: _Clock,
+    snapshot: Snapshot,
+    state: BuildState | None,
+    config: SiteConfig,
+    found: Sequence[FoundSource] | None = None,
+) -> tuple[Plan, _Rest]:
+    """The site's model and a plan of its article pages alone; plan_rest adds the others."""
     root = request.root
     if config.search.enabled and not any(
         (d / "search.html").is_file() for d in theme_dirs(root, config.theme)
@@ -321,42 +363,50 @@ def plan_build(
     clock.lap("model")
 
     urls = Urls(config.permalinks, config.base_url)
-    jobs, info = plan_site(site, config, urls, {rel: c.digest for rel, c in sources.items()})
+    planner = SitePlanner(site, config, urls, {rel: c.digest for rel, c in sources.items()})
     static = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
-    clashes = find_path_clashes(jobs)
-    planned = {j.path for j in jobs}
-    clashes += [
-        SitegenError(
-            display_path(f, root),
-            None,
-            f"has the same output path ({p}) as a generated page; rename the file",
-        )
-        for p, f in static.items()
-        if p in planned
-    ]
-    if clashes:
-        raise BuildError(clashes)
-    published = {*(a.source for a in site.articles), *(p.source for p in site.pages)}
-    check_body_links(
-        {rel: c.markup for rel, c in sources.items() if rel in published and c.markup},
-        urls,
-        planned | set(static),
-        {c.source.rel: c.source for c in sources.values()},
-        reporter,
-    )
-
     template_dirs = theme_dirs(root, config.theme)
     assets = file_hashes(theme_static_dirs(root, config.theme))
     compiled = KeptTemplates(state, reuse=not request.clean) if state is not None else None
     env = make_environment(template_dirs, urls, assets, compiled)
     digest = global_digest(
         __version__, config_digest(config), _tree_digest(template_dirs), sorted(assets.items()),
-        info, site.build_time.year,
+        planner.info, site.build_time.year,
     )  # fmt: skip
+    jobs = tuple(planner.articles())
     clock.lap("plan")
-    return Plan(
-        config, output, site, tuple(jobs), static, env, digest, sources, changed, relate.saved
+    plan = Plan(config, output, site, jobs, static, env, digest, sources, changed, relate.saved)
+    return plan, _Rest(planner, urls, root)
+
+
+def plan_rest(plan: Plan, rest: _Rest, reporter: Reporter, clock: _Clock) -> Plan:
+    """`plan` with every other output added, and the checks that need them all: two outputs
+    at one path, links in articles to pages that do not exist."""
+    jobs = rest.planner.everything(list(plan.jobs))
+    clashes = find_path_clashes(jobs)
+    planned = {j.path for j in jobs}
+    clashes += [
+        SitegenError(
+            display_path(f, rest.root),
+            None,
+            f"has the same output path ({p}) as a generated page; rename the file",
+        )
+        for p, f in plan.static.items()
+        if p in planned
+    ]
+    if clashes:
+        raise BuildError(clashes)
+    site, sources = plan.site, plan.sources
+    published = {*(a.source for a in site.articles), *(p.source for p in site.pages)}
+    check_body_links(
+        {rel: c.markup for rel, c in sources.items() if rel in published and c.markup},
+        rest.urls,
+        planned | set(plan.static),
+        {c.source.rel: c.source for c in sources.values()},
+        reporter,
     )
+    clock.lap("plan")
+    return replace(plan, jobs=tuple(jobs))
 
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:

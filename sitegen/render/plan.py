@@ -63,31 +63,51 @@ def plan_site(
 ) -> tuple[list[RenderJob], SiteInfo]:
     """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt.
     `source_digests` (hash of each article's file) makes page fingerprints cheaper to compute."""
-    search_url = urls.special("/search/") if config.search.enabled else ""
-    info = site_info(config, site, urls, search_url)
-    digests = site_digests(site, source_digests or {})
-    pages = plan_pages(site, config, urls, info, digests)
-    jobs = [
-        *pages,
-        *plan_feeds(site, config, urls, info, digests),
-        *plan_sitemaps(site, config, urls, info, pages, digests),
-    ]
-    return jobs, info
+    planner = SitePlanner(site, config, urls, source_digests)
+    return planner.everything(planner.articles()), planner.info
 
 
-def plan_pages(
-    site: Site, config: SiteConfig, urls: Urls, info: SiteInfo, digests: Digests
-) -> list[RenderJob]:
-    planner = _Planner(site, config, urls, info, digests)
-    return [
-        planner.index(),
-        *(planner.article(a) for a in site.articles),
-        *planner.lists(),
-        planner.archive_index(),
-        *(planner.page(p) for p in site.pages),
-        *([planner.search()] if info.search_url else []),
-        planner.not_found(),
-    ]
+class SitePlanner:
+    """plan_site in two steps, for a build that renders article pages while it plans the rest:
+    `articles()` first (what search indexes), then `everything()`."""
+
+    def __init__(
+        self,
+        site: Site,
+        config: SiteConfig,
+        urls: Urls,
+        source_digests: Mapping[str, str] | None = None,
+    ) -> None:
+        search_url = urls.special("/search/") if config.search.enabled else ""
+        self.info = site_info(config, site, urls, search_url)
+        self.digests = site_digests(site, source_digests or {})
+        self._planner = _Planner(site, config, urls, self.info, self.digests)
+        self._site, self._config, self._urls = site, config, urls
+
+    def articles(self) -> list[RenderJob]:
+        """The article pages."""
+        return [self._planner.article(a) for a in self._site.articles]
+
+    def everything(self, articles: list[RenderJob]) -> list[RenderJob]:
+        """Every output, `articles` (from `articles()`) among them."""
+        site, config, urls, info, digests = (
+            self._site, self._config, self._urls, self.info, self.digests
+        )  # fmt: skip
+        planner = self._planner
+        pages = [
+            planner.index(),
+            *articles,
+            *planner.lists(),
+            planner.archive_index(),
+            *(planner.page(p) for p in site.pages),
+            *([planner.search()] if info.search_url else []),
+            planner.not_found(),
+        ]
+        return [
+            *pages,
+            *plan_feeds(site, config, urls, info, digests),
+            *plan_sitemaps(site, config, urls, info, pages, digests),
+        ]
 
 
 def find_path_clashes(jobs: Sequence[RenderJob]) -> list[SitegenError]:
