@@ -446,6 +446,8 @@ def run() -> NoReturn:  # pragma: no cover - the console entry and `python -m si
         else:
             print(exc.code, file=sys.stderr)
             code = 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler or coverage writes its report as the interpreter ends
     state = sys.modules.get("sitegen.state")  # only imported when a build ran
     if state is not None:
         state.close_readers()
