@@ -493,3 +493,24 @@ def test_watched_paths_leave_out_the_preview_and_output(tmp_path: Path) -> None:
     assert any(p.parts[-3:-1] == ("themes", "default") for p in paths)  # the bundled theme
     for path in paths:
         assert ".preview" not in path.parts and "output" not in path.parts
+
+
+def test_a_preview_started_on_a_new_port_mirrors_its_spare_before_serving(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another port means another base URL, so the first build rewrites every page; the spare
+    it retires is made the new output in hard links before the server announces itself, so
+    the first save does not have to relink every page."""
+    monkeypatch.setattr(devserver, "MIRROR_AFTER", 0)
+    builds: list[devserver.BuildReport] = []
+    devserver._Preview(devserver.ServeRequest(site, port=free_port()), builds.append).rebuild(())
+    preview = devserver._Preview(devserver.ServeRequest(site, port=free_port()), builds.append)
+    preview.rebuild(())
+    assert [b.ok for b in builds] == [True, True]
+    assert preview._mirror is None, "no mirror left running"
+    output = devserver.preview_folder(site)
+    spare = output.parent / f".{output.name}.spare"
+    files = [p.relative_to(output) for p in output.rglob("*") if p.is_file()]
+    assert files
+    for rel in files:
+        assert os.path.samefile(output / rel, spare / rel), rel
