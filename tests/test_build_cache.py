@@ -132,7 +132,7 @@ def test_a_linked_article_retitled_rerenders_the_page_linking_to_it(
         "DELETE FROM html",
         "UPDATE html SET html = NULL",
         "UPDATE html SET digest = 'stale'",
-        "DELETE FROM sources WHERE rel LIKE 'articles/world/%'",
+        "DELETE FROM sources WHERE rels LIKE '%articles/world/%'",
         "UPDATE sources SET data = x'00ff00'",
     ],
 )
@@ -281,13 +281,13 @@ def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
     back; a save by anyone else (here a build that does not remember) makes it read again."""
     out = tmp_path / "out"
     cache_dir = site / ".sitegen-cache"
-    loads: list[int] = []
+    loads: list[str] = []
     real_loads = pickle.loads
 
     def counting_loads(data: bytes, /, **kwargs: Any) -> Any:
         value = real_loads(data, **kwargs)
-        if isinstance(value, CachedSource):
-            loads.append(len(data))
+        if isinstance(value, list):  # a bucket of sources
+            loads.extend(c.source.rel for c in value if isinstance(c, CachedSource))
         return value
 
     monkeypatch.setattr("sitegen.state.pickle.loads", counting_loads)
@@ -313,3 +313,42 @@ def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
     assert (
         "Paragraph V" in (out / "science-research/bee-census-finds-recovery/index.html").read_text()
     )
+
+
+def test_a_deleted_source_leaves_its_bucket(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _build(site, out)
+
+    def cached() -> list[str]:
+        with sqlite3.connect(site / ".sitegen-cache" / "state.sqlite") as db:
+            rows = db.execute("SELECT rels, data FROM sources").fetchall()
+        for rels, data in rows:
+            assert rels.split("\n") == [c.source.rel for c in pickle.loads(data)]
+        return sorted(rel for rels, _ in rows for rel in rels.split("\n"))
+
+    before = cached()
+    assert "articles/world/old-treaty.md" in before
+    (site / "content/articles/world/old-treaty.md").unlink()
+    _build(site, out)
+    assert cached() == [rel for rel in before if rel != "articles/world/old-treaty.md"]
+    _same_as_clean(site, out, tmp_path)
+
+
+def test_a_cache_written_by_another_version_is_started_again(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    folder = site / ".sitegen-cache"
+    folder.mkdir()
+    with sqlite3.connect(folder / "state.sqlite") as db:  # an older layout of the tables
+        db.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+            "INSERT INTO meta VALUES ('schema', '1:0.0.1');"
+            "CREATE TABLE sources (rel TEXT PRIMARY KEY, data BLOB);"
+            "INSERT INTO sources VALUES ('articles/world/old-treaty.md', x'00');"
+            "CREATE TABLE outputs (path TEXT PRIMARY KEY);"
+        )
+    _build(site, out)
+    _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
+    _build(site, out)
+    _same_as_clean(site, out, tmp_path)
+    with sqlite3.connect(folder / "state.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM sources").fetchone()[0] > 0
