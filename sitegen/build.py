@@ -34,7 +34,7 @@ from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
 from sitegen.render.digests import global_digest
-from sitegen.render.jobs import RenderJob
+from sitegen.render.jobs import RenderJob, Searchable
 from sitegen.render.plan import SitePlanner, find_path_clashes
 from sitegen.render.templates import (
     file_hashes,
@@ -186,7 +186,9 @@ def build(
         fingerprints: dict[str, str] = {}
         unchanged = 0
         carried: list[str] = []
-        indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request))
+        indexer = cleanup.enter_context(
+            _search_indexer(stage, output, plan, request, rest.planner.searchable)
+        )
         renderer = _Renderer(plan)
 
         def stage_job(job: RenderJob) -> None:
@@ -207,16 +209,16 @@ def build(
 
         # The article pages of the search shards to index come first, shard by shard, before
         # the rest is planned: Pagefind starts on them while this thread plans and renders.
-        early = indexer.pages_to_index(plan.jobs) if indexer is not None else []
-        for done, job in enumerate(early, start=1):
+        early = rest.planner.articles_at(indexer.paths_to_index()) if indexer is not None else {}
+        for done, job in enumerate(early.values(), start=1):
             stage_job(job)
             if renderer.full:
                 break
             if done % 200 == 0:
-                clock.tick("render", done, len(plan.jobs))
+                clock.tick("render", done, len(early))
         clock.lap("render")
-        plan = plan_rest(plan, rest, reporter, clock)
-        staged = {job.path for job in early}
+        plan = plan_rest(plan, rest, reporter, clock, early)
+        staged = {job.path for job in early.values()}
         total = len(plan.jobs)
         for done, job in enumerate(plan.jobs, start=1):
             if renderer.full:
@@ -313,7 +315,8 @@ def plan_articles(
     config: SiteConfig,
     found: Sequence[FoundSource] | None = None,
 ) -> tuple[Plan, _Rest]:
-    """The site's model and a plan of its article pages alone; plan_rest adds the others."""
+    """The site's model, its environment and a planner; no page is planned yet (plan.jobs is
+    empty): plan_rest plans them, less those planned meanwhile from `rest.planner`."""
     root = request.root
     if config.search.enabled and not any(
         (d / "search.html").is_file() for d in theme_dirs(root, config.theme)
@@ -373,16 +376,22 @@ def plan_articles(
         __version__, config_digest(config), _tree_digest(template_dirs), sorted(assets.items()),
         planner.info, site.build_time.year,
     )  # fmt: skip
-    jobs = tuple(planner.articles())
     clock.lap("plan")
-    plan = Plan(config, output, site, jobs, static, env, digest, sources, changed, relate.saved)
+    plan = Plan(config, output, site, (), static, env, digest, sources, changed, relate.saved)
     return plan, _Rest(planner, urls, root)
 
 
-def plan_rest(plan: Plan, rest: _Rest, reporter: Reporter, clock: _Clock) -> Plan:
-    """`plan` with every other output added, and the checks that need them all: two outputs
-    at one path, links in articles to pages that do not exist."""
-    jobs = rest.planner.everything(list(plan.jobs))
+def plan_rest(
+    plan: Plan,
+    rest: _Rest,
+    reporter: Reporter,
+    clock: _Clock,
+    early: Mapping[str, RenderJob] | None = None,
+) -> Plan:
+    """`plan` with every output, the `early` ones (rest.planner.articles_at) among them,
+    and the checks that need them all: two outputs at one path, links in articles to pages
+    that do not exist."""
+    jobs = rest.planner.everything(rest.planner.articles(early))
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}
     clashes += [
@@ -516,20 +525,24 @@ def _convert_in_worker(item: tuple[str, str]) -> Markup:
 
 
 def _search_indexer(
-    stage: Stage, output: Path, plan: Plan, request: BuildRequest
+    stage: Stage,
+    output: Path,
+    plan: Plan,
+    request: BuildRequest,
+    searchable: Callable[[], Sequence[tuple[str, Searchable]]],
 ) -> AbstractContextManager[SearchIndexer | None]:
     """Indexes the search shards whose pages changed (search.py), or None: search is off, or
-    the preview server keeps the index of its first build (refresh_search)."""
+    the preview server keeps the index of its first build (refresh_search). `searchable`
+    gives the indexed pages."""
     if not plan.config.search.enabled:
         return nullcontext(None)
     kept = output / SEARCH_FOLDER / SHARD_LIST
     if not request.refresh_search and not request.clean and kept.is_file():
         return nullcontext(None)
-    pages = [(job.path, job.searchable) for job in plan.jobs if job.searchable is not None]
     return SearchIndexer(
         stage,
         not request.clean,
-        pages,
+        searchable(),
         plan.config,
         salt=plan.global_digest,
         workers=request.jobs or os.cpu_count() or 1,

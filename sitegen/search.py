@@ -31,7 +31,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
-from sitegen.render.jobs import RenderJob, Searchable
+from sitegen.render.jobs import Searchable
 from sitegen.search_shards import Shard, plan_shards
 from sitegen.write import WORK, Stage, tree_pairs
 
@@ -109,15 +109,9 @@ class SearchIndexer:
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
 
-    def pages_to_index(self, jobs: Sequence[RenderJob]) -> list[RenderJob]:
-        """The jobs of the pages in shards to index, shard by shard, newest first."""
-        order = {shard.name: n for n, shard in enumerate(self.todo)}
-        found = []
-        for position, job in enumerate(jobs):
-            shard = self._shard_of.get(job.path)
-            if shard is not None:
-                found.append((order[shard.name], position, job))
-        return [job for _, _, job in sorted(found, key=lambda item: item[:2])]
+    def paths_to_index(self) -> list[str]:
+        """The pages of the shards to index, shard by shard, newest first."""
+        return [page for shard in self.todo for page in shard.pages]
 
     def page_ready(self, path: str, *, unchanged: bool) -> None:
         """The page is staged, or `unchanged` in the previous output (so read from there)."""

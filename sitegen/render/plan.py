@@ -4,7 +4,7 @@ job's context is only built when the page has to be rendered."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import quote
@@ -68,8 +68,9 @@ def plan_site(
 
 
 class SitePlanner:
-    """plan_site in two steps, for a build that renders article pages while it plans the rest:
-    `articles()` first (what search indexes), then `everything()`."""
+    """plan_site in steps, for a build that renders the article pages search indexes while it
+    plans the rest: `searchable()`, `articles_at()` for those, then `articles()` and
+    `everything()`."""
 
     def __init__(
         self,
@@ -83,10 +84,21 @@ class SitePlanner:
         self.digests = site_digests(site, source_digests or {})
         self._planner = _Planner(site, config, urls, self.info, self.digests)
         self._site, self._config, self._urls = site, config, urls
+        self._at: dict[str, Article] = {}
 
-    def articles(self) -> list[RenderJob]:
-        """The article pages."""
-        return [self._planner.article(a) for a in self._site.articles]
+    def searchable(self) -> list[tuple[str, Searchable]]:
+        """Each article page's output path with what search needs of it, before planning it."""
+        self._at = {self._urls.output_path(a.url): a for a in self._site.articles}
+        return [(path, self._planner.searchable(a)) for path, a in self._at.items()]
+
+    def articles_at(self, paths: Iterable[str]) -> dict[str, RenderJob]:
+        """The article pages at `paths` (from `searchable()`), by article source, in order."""
+        return {(a := self._at[path]).source: self._planner.article(a) for path in paths}
+
+    def articles(self, planned: Mapping[str, RenderJob] | None = None) -> list[RenderJob]:
+        """Every article page, those in `planned` (from `articles_at`) as they were planned."""
+        planned = planned or {}
+        return [planned.get(a.source) or self._planner.article(a) for a in self._site.articles]
 
     def everything(self, articles: list[RenderJob]) -> list[RenderJob]:
         """Every output, `articles` (from `articles()`) among them."""
@@ -252,8 +264,11 @@ class _Planner:
         return RenderJob(
             self.urls.output_path(article.url), "article.html", context, tuple(deps),
             f"content/{article.source}", article.modified, listed(article, self.site),
-            Searchable(article.date.date().isoformat(), self.digests.search[article.source]),
+            self.searchable(article),
         )  # fmt: skip
+
+    def searchable(self, article: Article) -> Searchable:
+        return Searchable(article.date.date().isoformat(), self.digests.search[article.source])
 
     def lists(self) -> list[RenderJob]:
         jobs: list[RenderJob] = []
