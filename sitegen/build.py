@@ -176,7 +176,7 @@ def build(
         snapshot = state.load() if state and use_cache else empty_snapshot()
 
         options = replace(request.options, now=now)
-        plan, rest = plan_articles(
+        plan, rest = prepare_plan(
             replace(request, options=options), reporter, clock, snapshot, state, config, found
         )
         # Fingerprints describe one output folder: if a build was killed between swapping its
@@ -217,7 +217,7 @@ def build(
             if done % 200 == 0:
                 clock.tick("render", done, len(early))
         clock.lap("render")
-        plan = plan_rest(plan, rest, reporter, clock, early)
+        plan = finish_plan(plan, rest, reporter, clock, early)
         staged = {job.path for job in early.values()}
         total = len(plan.jobs)
         for done, job in enumerate(plan.jobs, start=1):
@@ -279,34 +279,21 @@ def check(request: BuildRequest, reporter: Reporter) -> int:
     """Every validation of a build, rendering included, without writing anything."""
     config = load_config(request.root, request.overrides)
     check_output_folder(request.output or request.root / "output", request.root)
-    plan = plan_build(request, reporter, _Clock(None), empty_snapshot(), None, config)
-    return sum(1 for _ in render_all(plan))
-
-
-def plan_build(
-    request: BuildRequest,
-    reporter: Reporter,
-    clock: _Clock,
-    snapshot: Snapshot,
-    state: BuildState | None,
-    config: SiteConfig,
-    found: Sequence[FoundSource] | None = None,
-) -> Plan:
-    """`found`: the content files as _input_stamp saw them (walked again when None)."""
-    plan, rest = plan_articles(request, reporter, clock, snapshot, state, config, found)
-    return plan_rest(plan, rest, reporter, clock)
+    clock = _Clock(None)
+    plan, rest = prepare_plan(request, reporter, clock, empty_snapshot(), None, config)
+    return sum(1 for _ in render_all(finish_plan(plan, rest, reporter, clock)))
 
 
 @dataclass(frozen=True)
 class _Rest:
-    """What plan_articles leaves for plan_rest."""
+    """What prepare_plan leaves for finish_plan."""
 
     planner: SitePlanner
     urls: Urls
     root: Path
 
 
-def plan_articles(
+def prepare_plan(
     request: BuildRequest,
     reporter: Reporter,
     clock: _Clock,
@@ -316,7 +303,8 @@ def plan_articles(
     found: Sequence[FoundSource] | None = None,
 ) -> tuple[Plan, _Rest]:
     """The site's model, its environment and a planner; no page is planned yet (plan.jobs is
-    empty): plan_rest plans them, less those planned meanwhile from `rest.planner`."""
+    empty): finish_plan plans them, less those planned meanwhile from `rest.planner`.
+    `found`: the content files as _input_stamp saw them (walked again when None)."""
     root = request.root
     if config.search.enabled and not any(
         (d / "search.html").is_file() for d in theme_dirs(root, config.theme)
@@ -381,7 +369,7 @@ def plan_articles(
     return plan, _Rest(planner, urls, root)
 
 
-def plan_rest(
+def finish_plan(
     plan: Plan,
     rest: _Rest,
     reporter: Reporter,

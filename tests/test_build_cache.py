@@ -262,13 +262,15 @@ def test_templates_compiled_once_are_not_compiled_again(
 def test_related_keys_cached_with_drafts_describe_the_finished_articles(
     site: Path, tmp_path: Path
 ) -> None:
-    from sitegen.build import _Clock, plan_build
+    from sitegen.build import _Clock, prepare_plan
     from sitegen.config import load_config
     from sitegen.reuse import related_key_of
     from sitegen.state import empty_snapshot
 
     request = BuildRequest(site, tmp_path / "out", options=NOW, jobs=1)
-    plan = plan_build(request, Reporter(), _Clock(None), empty_snapshot(), None, load_config(site))
+    plan, _ = prepare_plan(
+        request, Reporter(), _Clock(None), empty_snapshot(), None, load_config(site)
+    )
     for article in plan.site.articles:
         draft = plan.sources[article.source].draft
         assert draft is not None and draft[2] == related_key_of(article)
