@@ -235,11 +235,13 @@ class _Preview:
         self.stop_mirror()
         report = _build_once(request, changed)
         if report.result is not None and report.result.files > MIRROR_AFTER:
-            self._mirror = SpareMirror(self.folder)
+            mirror = SpareMirror(self.folder)
             if first:
                 # Before the server announces itself (a few seconds at 10,000 articles): a save
                 # made while the mirror ran would relink every page, slower still.
-                self.stop_mirror(wait=True)
+                mirror.wait()
+            else:
+                self._mirror = mirror
         self._built = self._built or report.ok
         with self._lock:
             self._failure = None if report.ok else report
@@ -247,11 +249,8 @@ class _Preview:
         self._on_build(report)
         return report
 
-    def stop_mirror(self, *, wait: bool = False) -> None:
-        """Stop mirroring the spare, or with `wait` let the mirror finish first."""
+    def stop_mirror(self) -> None:
         if self._mirror is not None:
-            if wait:
-                self._mirror.wait()
             self._mirror.stop()
             self._mirror = None
 

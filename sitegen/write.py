@@ -386,8 +386,7 @@ class _Listing:
     alone took 20 s beside a busy loop)."""
 
     def __init__(self, spare: Path | None, live: Path | None) -> None:
-        self.roots = (spare, live)
-        self._process = _child(_LIST, *(os.fspath(r or "") for r in self.roots), listen=True)
+        self._process = _child(_LIST, *(os.fspath(r or "") for r in (spare, live)), listen=True)
 
     def result(self) -> tuple[_Tree | None, _Tree | None]:
         """The spare's and the live output's trees; None for one not asked for or unreadable."""
