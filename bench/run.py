@@ -88,6 +88,10 @@ def _median(runs: list[Run]) -> Run:
     return Run(seconds, max(r.peak_rss_mb for r in runs), 0, "")
 
 
+BODY_STEPS = 200
+"""Step numbers of the body edits (which articles they pick), the same with and without search."""
+
+
 def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
     output = site / "output"
     rows = []
@@ -114,11 +118,7 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
             flush=True,
         )
 
-    cold = []
-    for _ in range(max(1, runs - 1)):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
-        cold.append(_sitegen(site))
+    cold = _cold(site, runs)
     record("cold", cold)
     scenarios: list[tuple[str, Callable[[Path, int], None] | None]] = [
         ("no change", None), ("edit body", _edit_body), ("edit title", _edit_title), ("add article", _add_article),
@@ -127,12 +127,72 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
         results = []
         for step in range(runs):
             if edit:
-                edit(site, step + 100 * len(rows))
+                edit(site, step + (BODY_STEPS if edit is _edit_body else 100 * len(rows)))
             else:
                 _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
             results.append(_sitegen(site))
         record(name, results)
     return rows
+
+
+def bench_without_search(site: Path, size: int, runs: int) -> list[Row]:
+    """The cold build and the body edit again on a copy of the site with search off: what search
+    costs a build, which the `search` column (the wait after rendering) does not show, since
+    Pagefind runs while pages render and competes with the build for the cores."""
+    twin = CORPORA / f"n{size}-nosearch"
+    shutil.rmtree(twin, ignore_errors=True)
+    twin.mkdir(parents=True)
+    for folder in ("content", "static"):
+        shutil.copytree(site / folder, twin / folder)
+    config = (site / "sitegen.toml").read_text(encoding="utf-8")
+    (twin / "sitegen.toml").write_text(config + "\n[search]\nenabled = false\n", "utf-8")
+    rows = []
+    cold = _cold(twin, runs)
+    body = []
+    for step in range(runs):
+        _edit_body(twin, step + BODY_STEPS)
+        body.append(_sitegen(twin))
+    pages = _pages(twin / "output")
+    for scenario, results in (("cold", cold), ("edit body", body)):
+        median = _median(results)
+        rows.append(
+            Row(size, "sitegen, no search", scenario, median.seconds, pages,
+                pages / median.seconds, median.peak_rss_mb)
+        )  # fmt: skip
+        print(
+            f"  no search {scenario:<12} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB",
+            flush=True,
+        )
+    shutil.rmtree(twin, ignore_errors=True)
+    return rows
+
+
+def _cold(site: Path, runs: int) -> list[Run]:
+    """Cold builds (no cache, no output): one fewer than the other scenarios, as they are long."""
+    results = []
+    for _ in range(max(1, runs - 1)):
+        shutil.rmtree(site / "output", ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        results.append(_sitegen(site))
+    return results
+
+
+def search_cost(rows: list[Row]) -> str:
+    """What search adds to the cold build and to the body edit, per size."""
+    by = {(r.size, r.tool, r.scenario): r.seconds for r in rows}
+    lines = []
+    for size in sorted({r.size for r in rows}):
+        parts = []
+        for scenario in ("cold", "edit body"):
+            on, off = (
+                by.get((size, "sitegen", scenario)),
+                by.get((size, "sitegen, no search", scenario)),
+            )
+            if on is not None and off is not None:
+                parts.append(f"{scenario} +{on - off:.2f} s ({(on - off) / off:+.0%})")
+        if parts:
+            lines.append(f"{size:>7,} search adds: " + ", ".join(parts))
+    return "\n".join(lines)
 
 
 def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
@@ -172,16 +232,16 @@ def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        f"{'N':>7} {'tool':<16} {'scenario':<12} {'seconds':>9} {'search':>7} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
+        f"{'N':>7} {'tool':<18} {'scenario':<12} {'seconds':>9} {'search':>7} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
     ]
     hugo_cold = {r.size: r.seconds for r in rows if r.tool.startswith("hugo")}
     for r in rows:
         ratio = (
             f"{r.seconds / hugo_cold[r.size]:.2f}x"
-            if r.size in hugo_cold and r.tool == "sitegen"
+            if r.size in hugo_cold and r.tool.startswith("sitegen")
             else ""
         )
-        line = f"{r.size:>7,} {r.tool:<16} {r.scenario:<12} {r.seconds:>9.2f}"
+        line = f"{r.size:>7,} {r.tool:<18} {r.scenario:<12} {r.seconds:>9.2f}"
         if r.tool == "sitegen serve":  # a wait, not a build: no pages, memory or search share
             lines.append(line)
             continue
@@ -201,6 +261,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--serve", action="store_true", help="also time `sitegen serve`: save to new text served"
     )
+    parser.add_argument(
+        "--no-search-cost",
+        action="store_true",
+        help="skip the cold build and body edit with search off (what search adds)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.large else [])
     # sitegen as an installed user runs it: compiled once. Where PYTHONDONTWRITEBYTECODE is set
@@ -218,10 +283,15 @@ def main(argv: list[str] | None = None) -> None:
             middle = sorted(waits)[len(waits) // 2]
             rows.append(Row(size, "sitegen serve", "save->served", middle, 1, 1 / middle, 0))
             print(f"  serve   save->served   {middle:8.2f} s  (runs: {waits})", flush=True)
+        if not args.no_search_cost:
+            rows += bench_without_search(site, size, args.runs)
         if not args.no_hugo:
             rows += bench_hugo(site, size, args.runs)
     print()
     print(table(rows))
+    cost = search_cost(rows)
+    if cost:
+        print(cost)
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / "results.json"
     target.write_text(json.dumps([asdict(r) for r in rows], indent=2))
