@@ -2,8 +2,9 @@
 
 For each size it times a cold build (no cache, empty output), a no-change rebuild, and rebuilds
 after editing one article's body, one article's title, and adding one article; each the median
-of --runs runs, with pages per second and the peak RSS of the whole process tree. Hugo, when
-installed, builds the equivalent site in the same run and the table shows the ratios."""
+of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
+and the body edit run again with search off, to show what search adds. Hugo, when installed,
+builds the equivalent site in the same run and the table shows the ratios."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _median(runs: list[Run]) -> Run:
 
 
 BODY_STEPS = 200
-"""Step numbers of the body edits (which articles they pick), the same with and without search."""
+"""First step number of the body edits (which articles they pick): the same with search off."""
 
 
 def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
@@ -120,14 +121,15 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
 
     cold = _cold(site, runs)
     record("cold", cold)
-    scenarios: list[tuple[str, Callable[[Path, int], None] | None]] = [
-        ("no change", None), ("edit body", _edit_body), ("edit title", _edit_title), ("add article", _add_article),
+    scenarios: list[tuple[str, Callable[[Path, int], None] | None, int]] = [
+        ("no change", None, 0), ("edit body", _edit_body, BODY_STEPS),
+        ("edit title", _edit_title, 300), ("add article", _add_article, 400),
     ]  # fmt: skip
-    for name, edit in scenarios:
+    for name, edit, first in scenarios:
         results = []
-        for step in range(runs):
+        for step in range(first, first + runs):
             if edit:
-                edit(site, step + (BODY_STEPS if edit is _edit_body else 100 * len(rows)))
+                edit(site, step)
             else:
                 _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
             results.append(_sitegen(site))
@@ -135,35 +137,36 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
     return rows
 
 
-def bench_without_search(site: Path, size: int, runs: int) -> list[Row]:
-    """The cold build and the body edit again on a copy of the site with search off: what search
-    costs a build, which the `search` column (the wait after rendering) does not show, since
-    Pagefind runs while pages render and competes with the build for the cores."""
-    twin = CORPORA / f"n{size}-nosearch"
-    shutil.rmtree(twin, ignore_errors=True)
-    twin.mkdir(parents=True)
-    for folder in ("content", "static"):
-        shutil.copytree(site / folder, twin / folder)
-    config = (site / "sitegen.toml").read_text(encoding="utf-8")
-    (twin / "sitegen.toml").write_text(config + "\n[search]\nenabled = false\n", "utf-8")
+def bench_without_search(size: int, runs: int) -> list[Row]:
+    """The cold build and the body edit again on a twin of the corpus with search off: what
+    search costs a build, which the `search` column (the wait after rendering) does not show,
+    since Pagefind runs while pages render and competes with the build for the cores. The twin
+    is generated afresh, so its body edits pick the same articles as the site's did."""
+    twin = generate(CORPORA / f"n{size}-nosearch", size)
+    try:
+        config = (twin / "sitegen.toml").read_text(encoding="utf-8")
+        if "[search]" in config:
+            raise SystemExit("the corpus's sitegen.toml has a [search] table: turn it off there")
+        (twin / "sitegen.toml").write_text(config + "\n[search]\nenabled = false\n", "utf-8")
+        cold = _cold(twin, runs)
+        body = []
+        for step in range(BODY_STEPS, BODY_STEPS + runs):
+            _edit_body(twin, step)
+            body.append(_sitegen(twin))
+        pages = _pages(twin / "output")
+    finally:
+        shutil.rmtree(twin, ignore_errors=True)
     rows = []
-    cold = _cold(twin, runs)
-    body = []
-    for step in range(runs):
-        _edit_body(twin, step + BODY_STEPS)
-        body.append(_sitegen(twin))
-    pages = _pages(twin / "output")
     for scenario, results in (("cold", cold), ("edit body", body)):
         median = _median(results)
+        seconds = median.seconds
         rows.append(
-            Row(size, "sitegen, no search", scenario, median.seconds, pages,
-                pages / median.seconds, median.peak_rss_mb)
+            Row(size, "sitegen, no search", scenario, seconds, pages, pages / seconds,
+                median.peak_rss_mb)
         )  # fmt: skip
         print(
-            f"  no search {scenario:<12} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB",
-            flush=True,
+            f"  no search {scenario:<12} {seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB", flush=True
         )
-    shutil.rmtree(twin, ignore_errors=True)
     return rows
 
 
@@ -189,7 +192,7 @@ def search_cost(rows: list[Row]) -> str:
                 by.get((size, "sitegen, no search", scenario)),
             )
             if on is not None and off is not None:
-                parts.append(f"{scenario} +{on - off:.2f} s ({(on - off) / off:+.0%})")
+                parts.append(f"{scenario} {on - off:+.2f} s ({(on - off) / off:+.0%})")
         if parts:
             lines.append(f"{size:>7,} search adds: " + ", ".join(parts))
     return "\n".join(lines)
@@ -284,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(Row(size, "sitegen serve", "save->served", middle, 1, 1 / middle, 0))
             print(f"  serve   save->served   {middle:8.2f} s  (runs: {waits})", flush=True)
         if not args.no_search_cost:
-            rows += bench_without_search(site, size, args.runs)
+            rows += bench_without_search(size, args.runs)
         if not args.no_hugo:
             rows += bench_hugo(site, size, args.runs)
     print()
