@@ -178,24 +178,6 @@ class Stage:
         self.bytes_written += target.stat().st_size
         self.files_written += 1
 
-    def keep_unchanged(self, folder: str, previous: Path) -> None:
-        """Files a tool wrote into the stage with the same bytes as in the previous output are
-        replaced by links to the previous ones, so deploys see them as unchanged."""
-        for path in sorted((self.path / folder).rglob("*")):
-            rel = path.relative_to(self._root).as_posix()
-            old = previous / rel
-            try:
-                if (
-                    path.is_file()
-                    and old.stat().st_size == path.stat().st_size
-                    and old.read_bytes() == path.read_bytes()
-                ):
-                    link = path.with_name(path.name + ".sitegen-link")
-                    os.link(old, link)
-                    os.replace(link, path)
-            except OSError:
-                continue
-
     def previous_has(self, rel: str) -> bool:
         """Whether the live output holds a regular file at `rel`, from the listing made while
         the build planned (a stat per file at 10,000 articles is most of a small rebuild)."""
