@@ -89,6 +89,25 @@ def _median(runs: list[Run]) -> Run:
     return Run(seconds, max(r.peak_rss_mb for r in runs), 0, "")
 
 
+TRASH = CORPORA / ".trash"
+
+
+def _discard(*paths: Path) -> None:
+    """Move what a timed run must not find out of the way; `_empty_trash` deletes it once all
+    runs are done. Deleting it here would slow the next build: ext4 without a journal (this
+    machine's disk) skips inodes freed in the last ~30 s each time it allocates one, and a
+    10k cold build that followed the deletion of the last one's 60,000 files took ~10 s longer
+    (83.0 s against 73.5 s, two runs each; Hugo's builds are slowed the same way)."""
+    for path in paths:
+        if path.exists():
+            TRASH.mkdir(parents=True, exist_ok=True)
+            path.rename(TRASH / f"{len(list(TRASH.iterdir()))}-{path.name}")
+
+
+def _empty_trash() -> None:
+    shutil.rmtree(TRASH, ignore_errors=True)
+
+
 BODY_STEPS = 200
 """First step number of the body edits (which articles they pick): the same with search off."""
 
@@ -142,6 +161,7 @@ def bench_without_search(size: int, runs: int) -> list[Row]:
     search costs a build, which the `search` column (the wait after rendering) does not show,
     since Pagefind runs while pages render and competes with the build for the cores. The twin
     is generated afresh, so its body edits pick the same articles as the site's did."""
+    _discard(CORPORA / f"n{size}-nosearch")
     twin = generate(CORPORA / f"n{size}-nosearch", size)
     try:
         config = (twin / "sitegen.toml").read_text(encoding="utf-8")
@@ -155,7 +175,7 @@ def bench_without_search(size: int, runs: int) -> list[Row]:
             body.append(_sitegen(twin))
         pages = _pages(twin / "output")
     finally:
-        shutil.rmtree(twin, ignore_errors=True)
+        _discard(twin)
     rows = []
     for scenario, results in (("cold", cold), ("edit body", body)):
         median = _median(results)
@@ -174,8 +194,7 @@ def _cold(site: Path, runs: int) -> list[Run]:
     """Cold builds (no cache, no output): one fewer than the other scenarios, as they are long."""
     results = []
     for _ in range(max(1, runs - 1)):
-        shutil.rmtree(site / "output", ignore_errors=True)
-        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        _discard(site / "output", site / ".sitegen-cache")
         results.append(_sitegen(site))
     return results
 
@@ -203,12 +222,12 @@ def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
     if not hugo:
         print("  hugo: not installed (apt-get install -y hugo); showing sitegen's figures alone")
         return []
+    _discard(CORPORA / f"hugo-n{size}")
     twin = hugo_site(site, CORPORA / f"hugo-n{size}")
     output = twin / "public"
     results = []
     for _ in range(max(1, runs - 1)):
-        shutil.rmtree(output, ignore_errors=True)
-        shutil.rmtree(twin / "resources", ignore_errors=True)
+        _discard(output, twin / "resources")
         result = run([hugo, "--quiet", "-s", str(twin), "-d", str(output)])
         if result.returncode != 0:
             raise SystemExit(f"hugo failed:\n{result.output[-3000:]}")
@@ -276,9 +295,11 @@ def main(argv: list[str] | None = None) -> None:
     import sitegen
 
     compileall.compile_dir(Path(sitegen.__file__).parent, quiet=1)
+    _empty_trash()  # what an interrupted run left
     rows: list[Row] = []
     for size in sizes:
         print(f"N = {size:,}: generating the corpus", flush=True)
+        _discard(CORPORA / f"n{size}")
         site = generate(CORPORA / f"n{size}", size)
         rows += bench_sitegen(site, size, args.runs)
         if args.serve:
@@ -290,6 +311,7 @@ def main(argv: list[str] | None = None) -> None:
             rows += bench_without_search(size, args.runs)
         if not args.no_hugo:
             rows += bench_hugo(site, size, args.runs)
+    _empty_trash()
     print()
     print(table(rows))
     cost = search_cost(rows)
