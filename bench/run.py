@@ -84,9 +84,15 @@ def _add_article(site: Path, step: int) -> None:
     )
 
 
-def _median(runs: list[Run]) -> Run:
-    seconds = statistics.median(r.seconds for r in runs)
-    return Run(seconds, max(r.peak_rss_mb for r in runs), 0, "")
+def _row(
+    size: int, tool: str, scenario: str, results: list[Run], pages: int, search: float = 0.0
+) -> Row:
+    """The median of `results` as a table row, printed as soon as it is known."""
+    seconds = statistics.median(r.seconds for r in results)
+    peak = max(r.peak_rss_mb for r in results)
+    note = f"  (search {search:.2f} s)" if tool == "sitegen" else ""
+    print(f"  {tool:<18} {scenario:<12} {seconds:8.2f} s  {peak:7.0f} MB{note}", flush=True)
+    return Row(size, tool, scenario, seconds, pages, pages / seconds, peak, search)
 
 
 TRASH = CORPORA / ".trash"
@@ -117,26 +123,8 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
     rows = []
 
     def record(scenario: str, results: list[Run]) -> None:
-        median = _median(results)
-        pages = _pages(output)
         search = statistics.median(_search_seconds(r) for r in results)
-        rows.append(
-            Row(
-                size,
-                "sitegen",
-                scenario,
-                median.seconds,
-                pages,
-                pages / median.seconds,
-                median.peak_rss_mb,
-                search,
-            )
-        )
-        print(
-            f"  sitegen {scenario:<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB"
-            f"  (search {search:.2f} s)",
-            flush=True,
-        )
+        rows.append(_row(size, "sitegen", scenario, results, _pages(output), search))
 
     cold = _cold(site, runs)
     record("cold", cold)
@@ -176,18 +164,10 @@ def bench_without_search(size: int, runs: int) -> list[Row]:
         pages = _pages(twin / "output")
     finally:
         _discard(twin)
-    rows = []
-    for scenario, results in (("cold", cold), ("edit body", body)):
-        median = _median(results)
-        seconds = median.seconds
-        rows.append(
-            Row(size, "sitegen, no search", scenario, seconds, pages, pages / seconds,
-                median.peak_rss_mb)
-        )  # fmt: skip
-        print(
-            f"  no search {scenario:<12} {seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB", flush=True
-        )
-    return rows
+    return [
+        _row(size, "sitegen, no search", scenario, results, pages)
+        for scenario, results in (("cold", cold), ("edit body", body))
+    ]
 
 
 def _cold(site: Path, runs: int) -> list[Run]:
@@ -232,24 +212,9 @@ def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
         if result.returncode != 0:
             raise SystemExit(f"hugo failed:\n{result.output[-3000:]}")
         results.append(result)
-    median = _median(results)
-    pages = _pages(output)
-    print(
-        f"  hugo    {'cold':<14} {median.seconds:8.2f} s  {median.peak_rss_mb:7.0f} MB", flush=True
-    )
     version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
     version = version.split("+")[0]  # v0.111.3+extended: the table keeps its columns
-    return [
-        Row(
-            size,
-            f"hugo {version}",
-            "cold",
-            median.seconds,
-            pages,
-            pages / median.seconds,
-            median.peak_rss_mb,
-        )
-    ]
+    return [_row(size, f"hugo {version}", "cold", results, _pages(output))]
 
 
 def table(rows: list[Row]) -> str:
@@ -306,7 +271,10 @@ def main(argv: list[str] | None = None) -> None:
             waits = bench_serve(site, args.runs)
             middle = sorted(waits)[len(waits) // 2]
             rows.append(Row(size, "sitegen serve", "save->served", middle, 1, 1 / middle, 0))
-            print(f"  serve   save->served   {middle:8.2f} s  (runs: {waits})", flush=True)
+            print(
+                f"  {'sitegen serve':<18} {'save->served':<12} {middle:8.2f} s  (runs: {waits})",
+                flush=True,
+            )
         if not args.no_search_cost:
             rows += bench_without_search(size, args.runs)
         if not args.no_hugo:
