@@ -4,6 +4,7 @@ job's context is only built when the page has to be rendered."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
@@ -84,11 +85,14 @@ class SitePlanner:
         self.digests = site_digests(site, source_digests or {})
         self._planner = _Planner(site, config, urls, self.info, self.digests)
         self._site, self._config, self._urls = site, config, urls
-        self._at: dict[str, Article] = {}
+
+    @functools.cached_property
+    def _at(self) -> dict[str, Article]:
+        """Each article by the output path of its page."""
+        return {self._urls.output_path(a.url): a for a in self._site.articles}
 
     def searchable(self) -> list[tuple[str, Searchable]]:
         """Each article page's output path with what search needs of it, before planning it."""
-        self._at = {self._urls.output_path(a.url): a for a in self._site.articles}
         return [(path, self._planner.searchable(a)) for path, a in self._at.items()]
 
     def articles_at(self, paths: Iterable[str]) -> dict[str, RenderJob]:
