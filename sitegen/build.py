@@ -34,7 +34,7 @@ from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
 from sitegen.render.digests import global_digest
-from sitegen.render.jobs import RenderJob, Searchable
+from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import SitePlanner, find_path_clashes
 from sitegen.render.templates import (
     file_hashes,
@@ -186,9 +186,10 @@ def build(
         fingerprints: dict[str, str] = {}
         unchanged = 0
         carried: list[str] = []
-        indexer = cleanup.enter_context(
-            _search_indexer(stage, output, plan, request, rest.planner.searchable)
-        )
+        # Search starts before the pages are planned: Pagefind indexes the records of the shards
+        # that changed while this thread plans and renders.
+        indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request, rest))
+        clock.lap("search")
         renderer = _Renderer(plan)
 
         def stage_job(job: RenderJob) -> None:
@@ -198,33 +199,17 @@ def build(
             if previous.get(job.path) == fingerprint and stage.previous_has(job.path):
                 carried.append(job.path)
                 unchanged += 1
-                if indexer is not None:
-                    indexer.page_ready(job.path, unchanged=True)
                 return
             data = renderer.render(job)
             if data is not None and not renderer.errors:
                 stage.write_unless_same(job.path, data, output / job.path)
-                if indexer is not None:
-                    indexer.page_ready(job.path, unchanged=False)
 
-        # The article pages of the search shards to index come first, shard by shard, before
-        # the rest is planned: Pagefind starts on them while this thread plans and renders.
-        early = rest.planner.articles_at(indexer.paths_to_index()) if indexer is not None else {}
-        for done, job in enumerate(early.values(), start=1):
-            stage_job(job)
-            if renderer.full:
-                break
-            if done % 200 == 0:
-                clock.tick("render", done, len(early))
-        clock.lap("render")
-        plan = finish_plan(plan, rest, reporter, clock, early)
-        staged = {job.path for job in early.values()}
+        plan = finish_plan(plan, rest, reporter, clock)
         total = len(plan.jobs)
         for done, job in enumerate(plan.jobs, start=1):
             if renderer.full:
                 break
-            if job.path not in staged:
-                stage_job(job)
+            stage_job(job)
             if done % 200 == 0:
                 clock.tick("render", done, total)
         renderer.raise_errors()
@@ -291,6 +276,8 @@ class _Rest:
     planner: SitePlanner
     urls: Urls
     root: Path
+    search_salt: str
+    """Everything but the stories that the search index depends on (search_record.py)."""
 
 
 def prepare_plan(
@@ -366,7 +353,7 @@ def prepare_plan(
     )  # fmt: skip
     clock.lap("plan")
     plan = Plan(config, output, site, (), static, env, digest, sources, changed, relate.saved)
-    return plan, _Rest(planner, urls, root)
+    return plan, _Rest(planner, urls, root, f"{config_digest(config)}:{markup_key}")
 
 
 def finish_plan(
@@ -374,12 +361,10 @@ def finish_plan(
     rest: _Rest,
     reporter: Reporter,
     clock: _Clock,
-    early: Mapping[str, RenderJob] | None = None,
 ) -> Plan:
-    """`plan` with every output, the `early` ones (rest.planner.articles_at) among them,
-    and the checks that need them all: two outputs at one path, links in articles to pages
-    that do not exist."""
-    jobs = rest.planner.everything(rest.planner.articles(early))
+    """`plan` with every output, and the checks that need them all: two outputs at one path,
+    links in articles to pages that do not exist."""
+    jobs = rest.planner.everything(rest.planner.articles())
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}
     clashes += [
@@ -517,11 +502,10 @@ def _search_indexer(
     output: Path,
     plan: Plan,
     request: BuildRequest,
-    searchable: Callable[[], Sequence[tuple[str, Searchable]]],
+    rest: _Rest,
 ) -> AbstractContextManager[SearchIndexer | None]:
-    """Indexes the search shards whose pages changed (search.py), or None: search is off, or
-    the preview server keeps the index of its first build (refresh_search). `searchable`
-    gives the indexed pages."""
+    """Indexes the search shards whose stories changed (search.py), or None: search is off,
+    or the preview server keeps the index of its first build (refresh_search)."""
     if not plan.config.search.enabled:
         return nullcontext(None)
     kept = output / SEARCH_FOLDER / SHARD_LIST
@@ -530,9 +514,10 @@ def _search_indexer(
     return SearchIndexer(
         stage,
         not request.clean,
-        searchable(),
+        rest.planner.searchable(),
+        rest.planner.search_record,
         plan.config,
-        salt=plan.global_digest,
+        salt=rest.search_salt,
         workers=request.jobs or os.cpu_count() or 1,
     )
 

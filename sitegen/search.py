@@ -1,14 +1,15 @@
-"""Site search: Pagefind indexes over the staged output, so search needs no server.
+"""Site search: Pagefind indexes beside the output, so search needs no server.
 
-The theme marks what gets indexed: only the article element carries `data-pagefind-body`, with
-`data-pagefind-filter` (section, author), `data-pagefind-meta` (date, image) and
-`data-pagefind-sort` (date) inside it and `data-pagefind-ignore` on boxes that are not the story.
-Drafts and embargoed articles are never written, so they are never indexed.
+Pagefind does not read the pages: it reads one record per published article
+(render/search_record.py), which carries `data-pagefind-body` with the section and authors as
+filters, the date and lead image as meta and the date as sort key. Drafts and embargoed
+articles are left out of a published build's model, so they never get a record (`--drafts`
+and `--future` previews index them, as they show them).
 
 Articles are indexed in shards (search_shards.py), each a Pagefind bundle in
 `pagefind/<shard>/`, listed newest first in `pagefind/index.json` for the search page to merge.
 Pagefind runs as its own binary (the `pagefind[bin]` package), one process per shard that
-changed, as many at once as the build has workers."""
+changed, one fewer at once than the build has workers (but at least one)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ SHARD_LIST = "index.json"
 _ENTRY = "pagefind-entry.json"
 """The file that makes a folder a Pagefind bundle."""
 BODY_MARK = "data-pagefind-body"
-"""The attribute that marks the one element of a page to index (articles only)."""
+"""The attribute that marks what Pagefind indexes of a record."""
 TIMEOUT = 900
 """Seconds before a hung indexer is given up on."""
 _UNUSED = (
@@ -53,19 +54,20 @@ _UNUSED = (
 
 
 class SearchIndexer:
-    """Indexes the shards whose pages changed while the build goes on: a shard goes to Pagefind
-    as soon as its last page is staged (`page_ready`), so indexing overlaps rendering, which
-    keeps one core busy and leaves the other to Pagefind. With `reuse`, shards the live output
-    already holds are carried over unchanged. Pagefind works in a scratch
-    folder beside the output (the stage is only settled once the build has staged everything)
-    and `finish()` moves the new bundles in and lists the shards. SitegenError when Pagefind is
-    missing or fails."""
+    """Indexes the shards whose stories changed while the build goes on. Entering it writes
+    each such shard's records (search_record.py) into a scratch folder beside the output and
+    hands the shard to Pagefind, newest first, before any page is planned; Pagefind works in
+    processes of its own, one shard at a time per worker, while the build renders on the
+    core it leaves. With `reuse`, shards the live output already holds are carried over
+    unchanged. `finish()` moves the new bundles in and lists the shards. SitegenError when
+    Pagefind is missing or fails."""
 
     def __init__(
         self,
         stage: Stage,
         reuse: bool,
         pages: Sequence[tuple[str, Searchable]],
+        record: Callable[[str], bytes],
         config: SiteConfig,
         *,
         salt: str,
@@ -74,33 +76,37 @@ class SearchIndexer:
         self.stage = stage
         self.previous = stage.output if reuse else None
         self.language = _index_language(config.language)
+        self._record = record
         salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
-        self.todo: list[Shard] = []
-        bundles: dict[str, list[str]] = {}
-        if reuse:
-            for rel in stage.previous_files(SEARCH_FOLDER):
-                bundles.setdefault(rel.split("/", 2)[1], []).append(rel)
-        kept: list[str] = []
-        for shard in self.shards:
-            files = bundles.get(shard.name, [])
-            if f"{SEARCH_FOLDER}/{shard.name}/{_ENTRY}" in files:
-                kept += files
-            else:
-                self.todo.append(shard)
-        stage.carry(kept)
-        self._shard_of = {page: shard for shard in self.todo for page in shard.pages}
-        self._waiting = {shard: set(shard.pages) for shard in self.todo}
+        # A stat per shard, not the output's listing, which may still be on its way.
+        kept = {s.name for s in self.shards if reuse and _complete(stage.output / _folder(s))}
+        self.todo = [shard for shard in self.shards if shard.name not in kept]
+        self._kept = kept
+        self._workers = workers
         self._futures: list[Future[None]] = []
         self._pool: ThreadPoolExecutor | None = None
         self._work: Path | None = None
-        if self.todo:
-            _require_pagefind()
-            out = stage.output
-            self._work = Path(tempfile.mkdtemp(prefix=WORK.format(name=out.name), dir=out.parent))
-            self._pool = ThreadPoolExecutor(max_workers=max(1, workers))
 
     def __enter__(self) -> SearchIndexer:
+        try:
+            if self.todo:
+                _require_pagefind()
+                out = self.stage.output
+                work = tempfile.mkdtemp(prefix=WORK.format(name=out.name), dir=out.parent)
+                self._work = Path(work)
+                # One Pagefind at a time on two cores: the build's own thread, which renders
+                # every page, is the longer of the two, and a second indexer would slow it down.
+                self._pool = ThreadPoolExecutor(max_workers=max(1, self._workers - 1))
+                for shard in self.todo:
+                    self._write_records(shard)
+                    self._futures.append(self._pool.submit(self._index, shard))
+            if self._kept:
+                files = self.stage.previous_files(SEARCH_FOLDER)
+                self.stage.carry([rel for rel in files if rel.split("/", 2)[1] in self._kept])
+        except BaseException:
+            self.__exit__()  # the caller's exit stack does not have us yet
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -109,47 +115,19 @@ class SearchIndexer:
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
 
-    def paths_to_index(self) -> list[str]:
-        """The pages of the shards to index, shard by shard, newest first."""
-        return [page for shard in self.todo for page in shard.pages]
-
-    def page_ready(self, path: str, *, unchanged: bool) -> None:
-        """The page is staged, or `unchanged` in the previous output (so read from there)."""
-        shard = self._shard_of.get(path)
-        if shard is None:
-            return
-        self._gather(shard, path, self.stage.output / path if unchanged else None)
-        waiting = self._waiting[shard]
-        waiting.discard(path)
-        if not waiting:
-            self._submit(shard)
-            del self._waiting[shard]
-
-    def _submit(self, shard: Shard) -> None:
-        assert self._pool is not None
-        self._futures.append(self._pool.submit(self._index, shard))
-
     def finish(self) -> tuple[int, int]:
         """Wait for every shard, stage the new bundles and pagefind/index.json; returns
         (shards, shards indexed)."""
-        for shard, waiting in list(self._waiting.items()):  # never reported: from the stage
-            for page in sorted(waiting):
-                self._gather(shard, page, None)
-            self._submit(shard)
-            del self._waiting[shard]
         for future in self._futures:
             future.result()
         listed = []
         for shard in self.shards:
-            rel = f"{SEARCH_FOLDER}/{shard.name}"
-            if shard not in self.todo:
+            if shard.name in self._kept:
                 listed.append(shard.name)
                 continue
             assert self._work is not None
             bundle = self._work / "out" / shard.name
-            if not _complete(bundle):
-                continue  # no page of it carries the mark
-            for file_rel, path in tree_pairs(rel, bundle):
+            for file_rel, path in tree_pairs(_folder(shard), bundle):
                 self.stage.move_in(file_rel, path)
             listed.append(shard.name)
         if listed:
@@ -161,29 +139,37 @@ class SearchIndexer:
                 self.stage.write_unless_same(rel, data, self.previous / rel)
         return len(self.shards), len(self.todo)
 
-    def _gather(self, shard: Shard, page: str, source: Path | None) -> None:
-        """Link the page (staged, or at `source`) into the shard's scratch folder. On the
-        build's thread: a pool thread making a thousand quick calls waits for the GIL at each."""
+    def _write_records(self, shard: Shard) -> None:
+        """Each story's record at its page's path, so Pagefind gives results the page's URL.
+        On the build's thread: a pool thread making many quick calls waits for the GIL at each."""
         assert self._work is not None
-        source = source or self.stage.staged(page)
-        target = os.path.join(self._work, "in", shard.name, page)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copyfile(source, target)
+        folder = os.path.join(self._work, "in", shard.name)
+        made: set[str] = set()
+        for page in shard.pages:
+            target = os.path.join(folder, page)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            with open(target, "wb") as handle:
+                handle.write(self._record(page))
 
     def _index(self, shard: Shard) -> None:
-        """Let Pagefind index the shard's gathered pages into its bundle in the scratch folder."""
+        """Let Pagefind index the shard's records into its bundle in the scratch folder."""
         assert self._work is not None
         pages = self._work / "in" / shard.name
         index_pages(pages, self._work / "out" / shard.name, self.language)
         shutil.rmtree(pages, ignore_errors=True)
 
 
+def _folder(shard: Shard) -> str:
+    """The output path of the shard's bundle."""
+    return f"{SEARCH_FOLDER}/{shard.name}"
+
+
 def _complete(folder: Path) -> bool:
     """Whether `folder` holds a bundle. Both places asked are whole when it does: the previous
-    output was swapped in complete, and a scratch bundle is asked after index_pages returned."""
+    output was swapped in complete, and a scratch bundle is asked once Pagefind has exited."""
     return (folder / _ENTRY).is_file()
 
 
@@ -219,9 +205,9 @@ def _require_pagefind() -> None:
         )
 
 
-def index_pages(site: Path, out: Path, language: str) -> bool:
-    """Index the marked pages under `site` into the bundle folder `out`; False (and nothing
-    written) when no page carries the mark. Raises SitegenError when Pagefind fails."""
+def index_pages(site: Path, out: Path, language: str) -> None:
+    """Index the records under `site` into the bundle folder `out`. Raises SitegenError when
+    Pagefind fails (it refuses, too, when no record carries the mark)."""
     _require_pagefind()
     command = [
         *_pagefind_command(),
@@ -252,14 +238,11 @@ def index_pages(site: Path, out: Path, language: str) -> bool:
             ) from None
         except OSError as exc:
             raise SitegenError("search", None, f"Pagefind could not be started: {exc}") from None
-    if done.returncode == 0 and (out / "pagefind.js").is_file():
+    if done.returncode == 0 and _complete(out):
         for name in _UNUSED:
             (out / name).unlink(missing_ok=True)
         stabilise_bundle(out)
-        return True
-    if done.returncode != 0 and not _has_indexable_page(site):
-        shutil.rmtree(out, ignore_errors=True)
-        return False  # nothing to index: Pagefind refuses to write an empty index
+        return
     output = "\n".join(
         line for line in (done.stderr + done.stdout).splitlines() if line.strip()
     ).strip()
@@ -278,18 +261,6 @@ def _index_language(language: str) -> str:
     """Pagefind's language code (ISO 639-1) for the site's BCP 47 tag: en-GB -> en. One index for
     the whole site; pagefind.js picks it from <html lang> by the same primary subtag."""
     return language.split("-", 1)[0].lower()
-
-
-def _has_indexable_page(folder: Path) -> bool:
-    """Whether any page marks an element for indexing (only asked after Pagefind failed)."""
-    mark = BODY_MARK.encode()
-    for path in folder.rglob("*.html"):
-        try:
-            if mark in path.read_bytes():
-                return True
-        except OSError:
-            continue
-    return False
 
 
 # Pagefind (1.5) writes its filter indexes, and the list of them in each language's pf_meta, in

@@ -38,7 +38,7 @@ def plan_shards(
     pages: Iterable[tuple[str, Searchable]], shard_size: int, salt: str
 ) -> tuple[Shard, ...]:
     """Shards of the searchable pages, newest first. `salt` is everything else the bundles
-    depend on (templates, settings, Pagefind's version): it changes every name."""
+    depend on (settings, sitegen's and Pagefind's versions): it changes every name."""
     entries = sorted(pages, key=lambda entry: (entry[1].date, entry[0]))
     groups: list[list[tuple[str, Searchable]]] = []
     _pack(entries, 0, shard_size, groups)

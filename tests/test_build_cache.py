@@ -67,6 +67,10 @@ def _sql(site: Path, statement: str) -> None:
 def test_only_rendered_articles_fetch_their_html(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Search records hold the body of every story in a shard that changed, so an edit fetches
+    # the bodies of its shard (at most shard_size): with one story a shard, the edited story.
+    with (site / "sitegen.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n[search]\nshard_size = 1\n")
     out = tmp_path / "out"
     _build(site, out)
     fetched: list[str] = []
@@ -86,7 +90,8 @@ def test_only_rendered_articles_fetch_their_html(
     _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
     _build(site, out)
     # Pages and author bios are few and go into the model whole; an article's HTML is fetched
-    # only for its own page (here: pages that list the edited story among related ones).
+    # only for its own page (here: pages that list the edited story among related ones) and
+    # its search record.
     articles = {rel for rel in fetched if rel.startswith("articles/")}
     assert articles <= set(rendered)
     assert len(articles) < len(list((site / "content/articles").rglob("*.md"))) // 2

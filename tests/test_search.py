@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from sitegen.config import SearchConfig, load_config
 from sitegen.errors import SitegenError
+from sitegen.model.entities import Article
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
 from tests.conftest import AUTHOR, MakeSite, article, build_into
 from tests.helpers import page
@@ -159,20 +161,105 @@ def test_records_carry_section_author_date_and_image(built: Path) -> None:
     assert PUBLISHED_WORD in one["content"]
 
 
-def test_only_article_elements_are_marked_for_indexing(built: Path) -> None:
+def test_pages_carry_no_search_marks(built: Path) -> None:
+    """Pagefind reads records made from the model, not the pages: no page needs its marks."""
     for html in built.rglob("*.html"):
-        text = html.read_text(encoding="utf-8")
-        marks = text.count("data-pagefind-body")
-        is_article = 'class="page-article"' in text
-        assert marks == (1 if is_article else 0), html
-    doc = page(built, "/politics/harbour-reopens/")
+        assert "data-pagefind" not in html.read_text(encoding="utf-8"), html
+
+
+def test_a_record_holds_the_story_and_its_facets_escaped() -> None:
+    from datetime import datetime
+
+    from bs4 import BeautifulSoup
+
+    from sitegen.model.entities import Author, Body, Category, Correction, Image, Tag
+    from sitegen.render.search_record import search_record
+
+    odd = '<"&>'  # in every field: each must come back as text, not markup
+
+    def person(name: str) -> Author:
+        return Author(name.lower(), name, "", "", "", (), "/a/", "", {})
+
+    when = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+    story = Article(
+        source="a.md", slug="a", title=f"Tom {odd}", date=when, updated=None,
+        authors=(person(f"Ann {odd}"), person("Bo"), person("Cy")),
+        category=Category("fact-check", f"Fact {odd}", "/fact-check/"),
+        tags=(Tag("ports", f"Ports {odd}", "/tag/ports/"),), summary=f"What {odd} we know",
+        image=Image(f"/i{odd}.png", f"A {odd}", f"Pier {odd}", "Agency", 10, 5, None, "image/png"),
+        body=Body.of("<p>Body <em>text</em></p>"), toc=(), word_count=2, reading_time=1,
+        draft=False, featured=False, noindex=False,
+        corrections=(Correction(when, f"Fixed {odd}."),), url="/a/", extra={},
+    )  # fmt: skip
+    doc = BeautifulSoup(search_record(story, f"en{odd}").decode(), "html.parser")
+    assert doc.html["lang"] == f"en{odd}"
     body = doc.find(attrs={"data-pagefind-body": True})
-    assert body.name == "article"
-    assert body.select_one("[data-pagefind-filter=section]").get_text() == "Politics"
-    assert [a.get_text() for a in body.select("[data-pagefind-filter=author]")] == ["Jane Doe"]
-    for selector in (".share", ".author-box"):
-        for box in body.select(selector):
-            assert box.get("data-pagefind-ignore") == "all", selector
+    assert len(doc.find_all(attrs={"data-pagefind-body": True})) == 1
+    assert body.select_one("[data-pagefind-meta=title]").get_text() == f"Tom {odd}"
+    assert body.select_one("[data-pagefind-filter=section]").get_text() == f"Fact {odd}"
+    assert [a.get_text() for a in body.select("[data-pagefind-filter=author]")] == [
+        f"Ann {odd}", "Bo", "Cy"
+    ]  # fmt: skip
+    assert f"By Ann {odd}, Bo and Cy" in body.get_text()
+    time = body.select_one("time[data-pagefind-meta=date]")
+    assert time.get_text() == "March 4, 2026"
+    assert time["data-pagefind-sort"] == f"date:{int(when.timestamp())}"
+    img = body.select_one("img")
+    assert (img["src"], img["alt"]) == (f"/i{odd}.png", f"A {odd}")
+    assert img["data-pagefind-meta"] == "image[src], image_alt[alt]"
+    assert body.select_one("em").get_text() == "text", "the body is HTML already"
+    assert [tag.name for tag in body.find_all(True)] == [
+        "p", "h1", "p", "p", "span", "span", "span", "p", "time", "figure", "img",
+        "figcaption", "p", "div", "p", "em", "ul", "li",
+    ], "a field's text made markup"  # fmt: skip
+    text = body.get_text(" ")
+    for part in (f"What {odd} we know", f"Pier {odd}", f"Fixed {odd}.", "Body text", "Ports"):
+        assert " ".join(part.split()) in " ".join(text.split()), part
+    assert "Agency" not in text, "the photo credit is not the story"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "found"),
+    [
+        ("content/authors/jane-doe.md", "name: Jane Doe", "name: Jane Roe", "Jane Roe"),
+        ("sitegen.toml", 'title = "Search Test"', 'title = "Search Test"\ntimezone = "Asia/Tokyo"',
+         "June 1, 2026"),
+    ],
+    ids=["author renamed", "time zone"],
+)  # fmt: skip
+def test_a_change_outside_the_story_reindexes_it(
+    make_site: MakeSite, tmp_path: Path, file: str, old: str, new: str, found: str
+) -> None:
+    """What a record shows from elsewhere (an author's profile, the site's settings) changes
+    the shard's name, so the shard is indexed again, and the result equals a clean build."""
+    site = _ShardPerStory(make_site, tmp_path, SITE)
+    site.build()
+    before = {shard.name for shard in shards(site.out)}
+    path = site.root / file
+    path.write_text(path.read_text().replace(old, new))
+    site.build()
+    after = {shard.name for shard in shards(site.out)}
+    assert before - after, "no shard was indexed again"
+    _, fragments, _ = read_bundle(site.out)
+    harbour = next(f for f in fragments if f["url"] == "/politics/harbour-reopens/")
+    assert found in (harbour["filters"]["author"] + [harbour["meta"]["date"]])
+    assert tree(site.out) == tree(site.clean())
+
+
+def test_a_template_change_does_not_reindex(make_site: MakeSite, tmp_path: Path) -> None:
+    """Records do not depend on templates: a new article template renders every article page
+    again and leaves the index, file for file, as it was."""
+    site = _ShardPerStory(make_site, tmp_path, SITE)
+    site.build()
+    inodes = _inodes(site.out / SEARCH_FOLDER)
+    page = site.root / "templates" / "article.html"
+    page.parent.mkdir()
+    page.write_text('{% extends "base.html" %}{% block content %}<h1>{{ article.title }}</h1>'
+                    "{% endblock %}\n")  # fmt: skip
+    site.build()
+    assert "<h1>Rates held</h1>" in (site.out / "economy/rates-held/index.html").read_text()
+    assert _inodes(site.out / SEARCH_FOLDER) == inodes, "the index was written again"
+    assert tree(site.out) == tree(site.clean())
 
 
 def test_the_search_page_and_header_box(built: Path) -> None:
@@ -237,11 +324,16 @@ def test_a_site_without_articles_builds_without_an_index(
     assert not (out / SEARCH_FOLDER).exists()
 
 
-def test_a_failing_indexer_is_a_sitegen_error(built: Path, tmp_path: Path) -> None:
+def test_a_failing_indexer_is_a_sitegen_error(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    (records / "story").mkdir(parents=True)
+    (records / "story" / "index.html").write_text(
+        '<!doctype html><html lang="en"><body><article data-pagefind-body>Words</article></html>'
+    )
     blocked = tmp_path / "bundle"
     blocked.write_text("a file where the bundle folder should go\n")
     with pytest.raises(SitegenError, match="Pagefind failed to index") as caught:
-        index_pages(built, blocked, "en")
+        index_pages(records, blocked, "en")
     assert "search" in str(caught.value)
 
 

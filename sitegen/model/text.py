@@ -1,8 +1,9 @@
-"""Derived text: summaries and reading times."""
+"""Derived text: summaries, reading times and dates in words."""
 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 
 def derive_summary(first_paragraph: str, length: int) -> str:
@@ -20,3 +21,8 @@ def reading_minutes(word_count: int, words_per_minute: int) -> int:
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")  # fmt: skip
+
+
+def long_date(d: date) -> str:
+    """November 28, 2026: how the theme and the search results print a date."""
+    return f"{MONTHS[d.month - 1]} {d.day}, {d.year}"

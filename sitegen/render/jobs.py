@@ -16,8 +16,7 @@ class Searchable:
     date: str
     """Day of publication (YYYY-MM-DD, the site's time zone): which index shard holds it."""
     digest: str
-    """Digest of everything the page gives the index (its own text and facets, not the boxes
-    about other articles, which the theme marks data-pagefind-ignore)."""
+    """Digest of everything the article's search record holds (render/search_record.py)."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,6 @@ class RenderJob:
     """Newest change among what the page shows, for the sitemap."""
     sitemap: bool = False
     """Whether the page is public and belongs in sitemap.xml."""
-    searchable: Searchable | None = None
-    """Set on pages the search index reads (articles)."""
 
     @property
     def context(self) -> Mapping[str, Any]:

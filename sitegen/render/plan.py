@@ -5,7 +5,7 @@ job's context is only built when the page has to be rendered."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import quote
@@ -36,6 +36,7 @@ from sitegen.render.contexts import (
 from sitegen.render.digests import Digests, site_digests
 from sitegen.render.feeds import feed_alternates, listed, plan_feeds, plan_sitemaps
 from sitegen.render.jobs import RenderJob, Searchable
+from sitegen.render.search_record import search_record
 
 ListKind = Literal["category", "tag", "author", "archive"]
 
@@ -69,9 +70,8 @@ def plan_site(
 
 
 class SitePlanner:
-    """plan_site in steps, for a build that renders the article pages search indexes while it
-    plans the rest: `searchable()`, `articles_at()` for those, then `articles()` and
-    `everything()`."""
+    """plan_site in steps, for a build that starts indexing search before it plans the pages:
+    `searchable()` and `search_record()` for the index, then `articles()` and `everything()`."""
 
     def __init__(
         self,
@@ -95,14 +95,13 @@ class SitePlanner:
         """Each article page's output path with what search needs of it, before planning it."""
         return [(path, self._planner.searchable(a)) for path, a in self._at.items()]
 
-    def articles_at(self, paths: Iterable[str]) -> dict[str, RenderJob]:
-        """The article pages at `paths` (from `searchable()`), by article source, in order."""
-        return {(a := self._at[path]).source: self._planner.article(a) for path in paths}
+    def search_record(self, path: str) -> bytes:
+        """What search indexes of the article whose page is at `path` (from `searchable()`)."""
+        return search_record(self._at[path], self._config.language)
 
-    def articles(self, planned: Mapping[str, RenderJob] | None = None) -> list[RenderJob]:
-        """Every article page, those in `planned` (from `articles_at`) as they were planned."""
-        planned = planned or {}
-        return [planned.get(a.source) or self._planner.article(a) for a in self._site.articles]
+    def articles(self) -> list[RenderJob]:
+        """Every article page."""
+        return [self._planner.article(a) for a in self._site.articles]
 
     def everything(self, articles: list[RenderJob]) -> list[RenderJob]:
         """Every output, `articles` (from `articles()`) among them."""
@@ -268,7 +267,6 @@ class _Planner:
         return RenderJob(
             self.urls.output_path(article.url), "article.html", context, tuple(deps),
             f"content/{article.source}", article.modified, listed(article, self.site),
-            self.searchable(article),
         )  # fmt: skip
 
     def searchable(self, article: Article) -> Searchable:

@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.errors import TemplateError
-from sitegen.model.text import MONTHS
+from sitegen.model.text import MONTHS, long_date
 from sitegen.model.urls import Urls
 
 BUILTIN = Path(__file__).resolve().parent / "builtin"
@@ -59,7 +59,7 @@ def make_environment(
         bytecode_cache=compiled,
     )
     filters: dict[str, Callable[..., Any]] = {
-        "date_long": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+        "date_long": long_date,
         "date_short": lambda d: f"{MONTHS[d.month - 1][:3]} {d.day}, {d.year}",
         "time_hm": lambda d: f"{d.hour:02d}:{d.minute:02d}",
         "month_name": lambda m: MONTHS[int(m) - 1],

@@ -19,11 +19,16 @@ NONSENSE = "qxzvhwpljk"
 
 
 def _articles_using(output: Path, word: str) -> list[str]:
-    """Article pages whose indexed element mentions the word (case-insensitive)."""
+    """Article pages whose story mentions the word (case-insensitive), not counting the boxes
+    about other stories and the author."""
     found = []
     for html in sorted(output.rglob("index.html")):
-        body = soup(html).find(attrs={"data-pagefind-body": True})
-        if body is not None and word.lower() in body.get_text().lower():
+        body = soup(html).select_one("article.article")
+        if body is None:
+            continue
+        for box in body.select(".inline-related, .author-box, .share, .toc"):
+            box.decompose()
+        if word.lower() in body.get_text().lower():
             found.append("/" + html.parent.relative_to(output).as_posix() + "/")
     return found
 
