@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,23 @@ def test_the_search_page_and_header_box(built: Path) -> None:
     assert not any("search.js" in s["src"] for s in front.select("script[src]"))
     assert all((bundle / "pagefind.js").is_file() for bundle in shards(built))
     assert not list((built / SEARCH_FOLDER).rglob("pagefind-ui.js")), "unused UI files kept"
+
+
+def test_the_filters_list_what_the_index_counts(built: Path) -> None:
+    """The search page lists each filter's choices with the index's own counts, so the browser
+    does not fetch every shard's filter files to fill them."""
+    doc = page(built, "/search/")
+    _, fragments, _ = read_bundle(built)
+    for key in ("section", "author"):
+        counts = Counter(value for f in fragments for value in f["filters"][key])
+        options = doc.select(f"select[data-filter={key}] option")
+        assert options[0]["value"] == ""
+        assert [(o["value"], o.get_text()) for o in options[1:]] == [
+            (name, f"{name} ({counts[name]})") for name in sorted(counts, key=str.casefold)
+        ]
+    assert [o["value"] for o in doc.select("select[data-filter=author] option")][1:] == [
+        "Ben Ortiz", "Jane Doe"
+    ]  # fmt: skip
 
 
 def test_search_off_leaves_no_trace(make_site: MakeSite, tmp_path: Path) -> None:

@@ -161,6 +161,11 @@ class ArchiveIndexContext(BaseContext):
 
 class SearchContext(BaseContext):
     breadcrumbs: Sequence[Crumb]
+    sections: Sequence[tuple[str, int]]
+    """The section filter's choices: each section's name and how many stories the index
+    holds in it, by name."""
+    authors: Sequence[tuple[str, int]]
+    """The author filter's choices, likewise."""
 
 
 class PageContext(BaseContext):

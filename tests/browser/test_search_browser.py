@@ -111,6 +111,21 @@ def test_section_and_author_filters_narrow_the_results(page: Page, sample: Serve
     expect(page.locator(".search-result")).not_to_have_count(len(kickers))
 
 
+def test_the_search_page_loads_no_filter_files_until_a_filter_is_chosen(page: Page) -> None:
+    """The page lists the filters' choices itself: Pagefind fetches a shard's filter files
+    only when a search is narrowed by one."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto("/search/?q=budget")
+    expect(page.locator(".search-result").first).to_be_visible()
+    expect(page.locator("[data-search-filters]")).to_be_visible()
+    assert any(url.endswith(".pf_index") for url in urls), "no search happened"
+    assert not [url for url in urls if url.endswith(".pf_filter")]
+    page.locator("#search-section").select_option("Economy")
+    expect(page.locator(".search-result .kicker").first).to_have_text("Economy")
+    assert [url for url in urls if url.endswith(".pf_filter")]
+
+
 def test_the_search_spans_every_shard_and_keeps_date_order(page: Page, sample: Served) -> None:
     """The sample is indexed in several shards (sample.py): browsing a section with no words
     lists its stories newest first, as the section page does, across shard boundaries."""

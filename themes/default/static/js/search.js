@@ -146,6 +146,12 @@
     }
   }
 
+  function choose(select, wanted) {
+    for (var i = 0; i < select.options.length; i++) {
+      select.options[i].selected = select.options[i].value === (wanted || "");
+    }
+  }
+
   async function start() {
     var params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
@@ -166,9 +172,16 @@
       await Promise.all(shards.slice(1).map(function (name) {
         return pagefind.mergeIndex(bundle + name + "/", options(name));
       }));
-      var all = await pagefind.filters();
+      /* The page lists the choices (and counts) when the theme renders them; asking Pagefind
+         instead fetches every shard's filter files. */
+      var all = null;
       for (var i = 0; i < selects.length; i++) {
         var key = selects[i].getAttribute("data-filter");
+        if (selects[i].options.length > 1) {
+          choose(selects[i], params.get(key));
+          continue;
+        }
+        all = all || await pagefind.filters();
         fill(selects[i], all[key], params.get(key));
       }
       form.querySelector("[data-search-filters]").hidden = false;
