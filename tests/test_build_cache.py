@@ -359,3 +359,18 @@ def test_a_cache_written_by_another_version_is_started_again(site: Path, tmp_pat
     _same_as_clean(site, out, tmp_path)
     with sqlite3.connect(folder / "state.sqlite") as db:
         assert db.execute("SELECT count(*) FROM sources").fetchone()[0] > 0
+
+
+def test_an_author_bio_edit_renders_the_article_pages_showing_it(
+    site: Path, tmp_path: Path
+) -> None:
+    """The author box on article pages quotes the bio, which the byline's digest leaves out."""
+    out = tmp_path / "out"
+    _build(site, out)
+    page = out / "world" / "old-treaty-turns-fifty" / "index.html"
+    assert "Ada covers world affairs." in page.read_text(encoding="utf-8")
+    bio = site / "content" / "authors" / "ada-lane.md"
+    bio.write_text(bio.read_text(encoding="utf-8").replace("world affairs", "the wider world"))
+    _build(site, out)
+    assert "Ada covers the wider world." in page.read_text(encoding="utf-8")
+    _same_as_clean(site, out, tmp_path)

@@ -264,6 +264,9 @@ class _Planner:
             *self.cards(inline),
             "section",
             *self.cards(in_section),
+            # The author box shows more of each author (the bio) than the byline's digest holds.
+            "authors",
+            *(self.digests.author.get(a.slug, "") for a in article.authors),
         ]
         return RenderJob(
             self.urls.output_path(article.url), "article.html", context, tuple(deps),
