@@ -290,7 +290,7 @@ def prepare_plan(
     found: Sequence[FoundSource] | None = None,
 ) -> tuple[Plan, _Rest]:
     """The site's model, its environment and a planner; no page is planned yet (plan.jobs is
-    empty): finish_plan plans them, less those planned meanwhile from `rest.planner`.
+    empty): finish_plan plans them with `rest.planner`, after search has started on it.
     `found`: the content files as _input_stamp saw them (walked again when None)."""
     root = request.root
     if config.search.enabled and not any(
@@ -315,7 +315,9 @@ def prepare_plan(
     clock.lap("read")
 
     sources = convert_all(sources, settings, markup_key, request.jobs)
-    sources = with_drafts(sources, config, f"{config_digest(config)}:{markup_key}")
+    # What the checked front matter and the search records depend on besides the sources.
+    settings_key = f"{config_digest(config)}:{markup_key}"
+    sources = with_drafts(sources, config, settings_key)
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
     clock.lap("markdown")
@@ -353,7 +355,7 @@ def prepare_plan(
     )  # fmt: skip
     clock.lap("plan")
     plan = Plan(config, output, site, (), static, env, digest, sources, changed, relate.saved)
-    return plan, _Rest(planner, urls, root, f"{config_digest(config)}:{markup_key}")
+    return plan, _Rest(planner, urls, root, settings_key)
 
 
 def finish_plan(
@@ -364,7 +366,7 @@ def finish_plan(
 ) -> Plan:
     """`plan` with every output, and the checks that need them all: two outputs at one path,
     links in articles to pages that do not exist."""
-    jobs = rest.planner.everything(rest.planner.articles())
+    jobs = rest.planner.everything()
     clashes = find_path_clashes(jobs)
     planned = {j.path for j in jobs}
     clashes += [

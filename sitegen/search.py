@@ -142,8 +142,7 @@ class SearchIndexer:
     def _write_records(self, shard: Shard) -> None:
         """Each story's record at its page's path, so Pagefind gives results the page's URL.
         On the build's thread: a pool thread making many quick calls waits for the GIL at each."""
-        assert self._work is not None
-        folder = os.path.join(self._work, "in", shard.name)
+        folder = self._records(shard)
         made: set[str] = set()
         for page in shard.pages:
             target = os.path.join(folder, page)
@@ -157,9 +156,14 @@ class SearchIndexer:
     def _index(self, shard: Shard) -> None:
         """Let Pagefind index the shard's records into its bundle in the scratch folder."""
         assert self._work is not None
-        pages = self._work / "in" / shard.name
-        index_pages(pages, self._work / "out" / shard.name, self.language)
-        shutil.rmtree(pages, ignore_errors=True)
+        records = self._records(shard)
+        index_pages(records, self._work / "out" / shard.name, self.language)
+        shutil.rmtree(records, ignore_errors=True)
+
+    def _records(self, shard: Shard) -> Path:
+        """The scratch folder of the shard's records."""
+        assert self._work is not None
+        return self._work / "in" / shard.name
 
 
 def _folder(shard: Shard) -> str:

@@ -166,11 +166,6 @@ class Stage:
         self.write(rel, data)
         return True
 
-    def staged(self, rel: str) -> Path:
-        """The file this build has staged at `rel` (written or linked), to read or link from,
-        without settling the stage as `path` does."""
-        return self._root.joinpath(*PurePosixPath(rel).parts)
-
     def move_in(self, rel: str, source: Path) -> None:
         """Stage a finished file from a scratch folder beside the output by renaming it."""
         target = self.target(rel)

@@ -67,12 +67,12 @@ def plan_site(
     """Every output the site needs: HTML pages, then feeds, sitemaps and robots.txt.
     `source_digests` (hash of each article's file) makes page fingerprints cheaper to compute."""
     planner = SitePlanner(site, config, urls, source_digests)
-    return planner.everything(planner.articles()), planner.info
+    return planner.everything(), planner.info
 
 
 class SitePlanner:
     """plan_site in steps, for a build that starts indexing search before it plans the pages:
-    `searchable()` and `search_record()` for the index, then `articles()` and `everything()`."""
+    `searchable()` and `search_record()` for the index, then `everything()`."""
 
     def __init__(
         self,
@@ -100,19 +100,15 @@ class SitePlanner:
         """What search indexes of the article whose page is at `path` (from `searchable()`)."""
         return search_record(self._at[path], self._config.language)
 
-    def articles(self) -> list[RenderJob]:
-        """Every article page."""
-        return [self._planner.article(a) for a in self._site.articles]
-
-    def everything(self, articles: list[RenderJob]) -> list[RenderJob]:
-        """Every output, `articles` (from `articles()`) among them."""
+    def everything(self) -> list[RenderJob]:
+        """Every output."""
         site, config, urls, info, digests = (
             self._site, self._config, self._urls, self.info, self.digests
         )  # fmt: skip
         planner = self._planner
         pages = [
             planner.index(),
-            *articles,
+            *(planner.article(a) for a in site.articles),
             *planner.lists(),
             planner.archive_index(),
             *(planner.page(p) for p in site.pages),
