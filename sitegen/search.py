@@ -32,6 +32,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
+from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
 from sitegen.search_shards import Shard, plan_shards
 from sitegen.write import WORK, Stage, tree_pairs
@@ -77,7 +78,7 @@ class SearchIndexer:
         self.previous = stage.output if reuse else None
         self.language = _index_language(config.language)
         self._record = record
-        salt = f"{salt}:{__version__}:{_pagefind_version()}:{self.language}"
+        salt = f"{salt}:{__version__}:{_record_code()}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
         # A stat per shard, not the output's listing, which may still be on its way.
         kept = {s.name for s in self.shards if reuse and _complete(stage.output / _folder(s))}
@@ -190,6 +191,17 @@ def _pagefind_command() -> tuple[str, ...]:
     except (ImportError, OSError, FileNotFoundError):
         pass
     return (sys.executable, "-m", "pagefind")
+
+
+@functools.cache
+def _record_code() -> str:
+    """Digest of the code that writes a record: a change to it re-indexes every shard, where
+    pages only see sitegen's version (a record's format changes more often than a release)."""
+    try:
+        code = Path(search_record_module.__file__ or "").read_bytes()
+    except OSError:
+        return "unknown"
+    return hashlib.sha256(code).hexdigest()[:12]
 
 
 def _pagefind_version() -> str:

@@ -469,6 +469,23 @@ def test_an_edit_reindexes_only_the_shard_holding_the_story(
     assert tree(out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
 
 
+def test_a_change_to_the_record_code_reindexes_every_shard(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records change with sitegen's code between releases: the shards a cache kept from the
+    old code must not stay, or an upgraded build would differ from a clean one."""
+    import sitegen.search
+
+    site = _ShardPerStory(make_site, tmp_path, SITE)
+    site.build()
+    before = [bundle.name for bundle in shards(site.out)]
+    real = sitegen.search._record_code()
+    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed")
+    site.build()
+    after = [bundle.name for bundle in shards(site.out)]
+    assert len(after) == 2 and not set(before) & set(after)
+
+
 def test_a_moved_story_does_not_reindex_the_stories_linking_to_it(
     make_site: MakeSite, tmp_path: Path
 ) -> None:
