@@ -53,8 +53,10 @@
     var meta = data.meta || {}, tags = data.filters || {};
     if (tags.section) body.appendChild(el("p", "kicker", tags.section.join(", ")));
     var heading = el("h2", "card-title");
-    var link = el("a", "", meta.title || data.url);
-    link.href = data.url;
+    /* Records are not at their story's address: each carries it as meta (search_record.py). */
+    var url = meta.url || data.url;
+    var link = el("a", "", meta.title || url);
+    link.href = url;
     heading.appendChild(link);
     body.appendChild(heading);
     var excerpt = el("p", "search-excerpt");
