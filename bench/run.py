@@ -3,7 +3,8 @@
 For each size it times a cold build (no cache, empty output), a no-change rebuild, and rebuilds
 after editing one article's body, one article's title, and adding one article; each the median
 of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
-and the body edit run again with search off, to show what search adds. Hugo, when installed,
+and the body edit run again, alternating with those, on a twin with search off, to show what
+search adds. Hugo, when installed,
 builds the equivalent site in the same run and the table shows the ratios."""
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ BODY_STEPS = 200
 """First step number of the body edits (which articles they pick): the same with search off."""
 
 
-def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
+def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) -> list[Row]:
+    """The scenarios on `site`; with `twin` (the same corpus, search off: `search_off_twin`),
+    its cold builds and body edits alternate with the site's, so that what search adds is not
+    confused with the machine's speed drifting over the minutes between them."""
     output = site / "output"
     rows = []
 
@@ -126,12 +130,13 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
         search = statistics.median(_search_seconds(r) for r in results)
         rows.append(_row(size, "sitegen", scenario, results, _pages(output), search))
 
-    cold = _cold(site, runs)
+    cold, cold_off = _cold(site, runs, twin)
     record("cold", cold)
     scenarios: list[tuple[str, Callable[[Path, int], None] | None, int]] = [
         ("no change", None, 0), ("edit body", _edit_body, BODY_STEPS),
         ("edit title", _edit_title, 300), ("add article", _add_article, 400),
     ]  # fmt: skip
+    body_off: list[Run] = []
     for name, edit, first in scenarios:
         results = []
         for step in range(first, first + runs):
@@ -140,43 +145,45 @@ def bench_sitegen(site: Path, size: int, runs: int) -> list[Row]:
             else:
                 _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
             results.append(_sitegen(site))
+            if twin is not None and edit is _edit_body:
+                _edit_body(twin, step)  # the same article as the site's
+                body_off.append(_sitegen(twin))
         record(name, results)
+    if twin is not None:
+        pages = _pages(twin / "output")
+        rows += [
+            _row(size, "sitegen, no search", scenario, results, pages)
+            for scenario, results in (("cold", cold_off), ("edit body", body_off))
+        ]
     return rows
 
 
-def bench_without_search(size: int, runs: int) -> list[Row]:
-    """The cold build and the body edit again on a twin of the corpus with search off: what
-    search costs a build, which the `search` column (the wait after rendering) does not show,
-    since Pagefind runs while pages render and competes with the build for the cores. The twin
-    is generated afresh, so its body edits pick the same articles as the site's did."""
+def search_off_twin(size: int) -> Path:
+    """A twin of the size's corpus with search off, to show what search costs a build, which
+    the `search` column (the wait after rendering) does not: Pagefind runs while pages render
+    and competes with the build for the cores. Generated afresh, so its body edits pick the
+    same articles as the site's."""
     _discard(CORPORA / f"n{size}-nosearch")
     twin = generate(CORPORA / f"n{size}-nosearch", size)
-    try:
-        config = (twin / "sitegen.toml").read_text(encoding="utf-8")
-        if "[search]" in config:
-            raise SystemExit("the corpus's sitegen.toml has a [search] table: turn it off there")
-        (twin / "sitegen.toml").write_text(config + "\n[search]\nenabled = false\n", "utf-8")
-        cold = _cold(twin, runs)
-        body = []
-        for step in range(BODY_STEPS, BODY_STEPS + runs):
-            _edit_body(twin, step)
-            body.append(_sitegen(twin))
-        pages = _pages(twin / "output")
-    finally:
-        _discard(twin)
-    return [
-        _row(size, "sitegen, no search", scenario, results, pages)
-        for scenario, results in (("cold", cold), ("edit body", body))
-    ]
+    config = (twin / "sitegen.toml").read_text(encoding="utf-8")
+    if "[search]" in config:
+        raise SystemExit("the corpus's sitegen.toml has a [search] table: turn it off there")
+    (twin / "sitegen.toml").write_text(config + "\n[search]\nenabled = false\n", "utf-8")
+    return twin
 
 
-def _cold(site: Path, runs: int) -> list[Run]:
-    """Cold builds (no cache, no output): one fewer than the other scenarios, as they are long."""
-    results = []
-    for _ in range(max(1, runs - 1)):
-        _discard(site / "output", site / ".sitegen-cache")
-        results.append(_sitegen(site))
-    return results
+def _cold(site: Path, runs: int, twin: Path | None) -> tuple[list[Run], list[Run]]:
+    """Cold builds (no cache, no output) of the site and, alternating with them, of `twin`: one
+    fewer than the other scenarios, as they are long."""
+    results: list[Run] = []
+    off: list[Run] = []
+    for number in range(max(1, runs - 1)):
+        order = [(site, results), (twin, off)] if twin is not None else [(site, results)]
+        for folder, into in order[:: -1 if number % 2 else 1]:
+            assert folder is not None
+            _discard(folder / "output", folder / ".sitegen-cache")
+            into.append(_sitegen(folder))
+    return results, off
 
 
 def search_cost(rows: list[Row]) -> str:
@@ -266,7 +273,12 @@ def main(argv: list[str] | None = None) -> None:
         print(f"N = {size:,}: generating the corpus", flush=True)
         _discard(CORPORA / f"n{size}")
         site = generate(CORPORA / f"n{size}", size)
-        rows += bench_sitegen(site, size, args.runs)
+        twin = None if args.no_search_cost else search_off_twin(size)
+        try:
+            rows += bench_sitegen(site, size, args.runs, twin)
+        finally:
+            if twin is not None:
+                _discard(twin)
         if args.serve:
             waits = bench_serve(site, args.runs)
             middle = sorted(waits)[len(waits) // 2]
@@ -275,8 +287,6 @@ def main(argv: list[str] | None = None) -> None:
                 f"  {'sitegen serve':<18} {'save->served':<12} {middle:8.2f} s  (runs: {waits})",
                 flush=True,
             )
-        if not args.no_search_cost:
-            rows += bench_without_search(size, args.runs)
         if not args.no_hugo:
             rows += bench_hugo(site, size, args.runs)
     _empty_trash()
