@@ -4,10 +4,11 @@ Pagefind reads HTML. Given the rendered pages, it could start on a shard only on
 were rendered, and a change to any template re-indexed every story. A record holds the story
 alone (headline, standfirst, byline, caption, corrections, body, topics), with its facets in
 Pagefind's attributes: section and authors as filters, date and lead image as meta, the date
-as sort key. The story's URL is meta too (Pagefind's documented override of a result's URL):
-records are then files of any name, in one folder, instead of a folder per story. It depends on the article and no template, so records are written right after
-the model is built and Pagefind starts while the first pages render. The article's
-Searchable.digest covers everything a record holds."""
+as sort key. Its URL is meta too (Pagefind's documented override of a result's URL), so the
+records of a shard are files of one folder, not a folder per story. A record depends on the
+article and no template, so records are written right after the model is built and Pagefind
+starts while the first pages render. The article's Searchable.digest covers what a record
+holds but the URL, which follows from the page's path: a shard's name covers both."""
 
 from __future__ import annotations
 
