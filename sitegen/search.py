@@ -2,7 +2,7 @@
 
 Pagefind does not read the pages: it reads one record per published article
 (render/search_record.py), which carries `data-pagefind-body` with the section and authors as
-filters, the date, lead image and URL as meta and the date as sort key. Drafts and embargoed
+filters, the date and lead image as meta and the date as sort key. Drafts and embargoed
 articles are left out of a published build's model, so they never get a record (`--drafts`
 and `--future` previews index them, as they show them).
 
@@ -32,6 +32,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
+from sitegen.model import text as text_module
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
 from sitegen.search_shards import Shard, plan_shards
@@ -141,14 +142,17 @@ class SearchIndexer:
         return len(self.shards), len(self.todo)
 
     def _write_records(self, shard: Shard) -> None:
-        """The shard's records, one file each in one folder, named by their order: each carries
-        its story's URL (search_record.py), where a folder per story cost a mkdir each (an
-        edit's shard at 10,000 articles: 0.48 s with them, 0.33 s without, medians of 10). On
-        the build's thread: a pool thread making many quick calls waits for the GIL at each."""
+        """Each story's record at its page's path, so Pagefind gives results the page's URL.
+        On the build's thread: a pool thread making many quick calls waits for the GIL at each."""
         folder = self._records(shard)
-        os.makedirs(folder)
-        for number, page in enumerate(shard.pages):
-            with open(os.path.join(folder, f"{number:06d}.html"), "wb") as handle:
+        made: set[str] = set()
+        for page in shard.pages:
+            target = os.path.join(folder, page)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            with open(target, "wb") as handle:
                 handle.write(self._record(page))
 
     def _index(self, shard: Shard) -> None:
@@ -192,13 +196,17 @@ def _pagefind_command() -> tuple[str, ...]:
 
 @functools.cache
 def _record_code() -> str:
-    """Digest of the code that writes a record: a change to it re-indexes every shard, where
-    pages only see sitegen's version (a record's format changes more often than a release)."""
-    try:
-        code = Path(search_record_module.__file__ or "").read_bytes()
-    except OSError:
-        return "unknown"
-    return hashlib.sha256(code).hexdigest()[:12]
+    """Digest of the code that shapes the index: what a record holds (search_record.py and the
+    dates of model/text.py) and how Pagefind is given the records (this module). A change to it
+    re-indexes every shard, where pages see sitegen's version only: records change more often
+    than releases. "unknown" where the source cannot be read (the version still counts)."""
+    digest = hashlib.sha256()
+    for module in (search_record_module, text_module, sys.modules[__name__]):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            return "unknown"
+    return digest.hexdigest()[:12]
 
 
 def _pagefind_version() -> str:

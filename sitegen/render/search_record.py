@@ -4,11 +4,9 @@ Pagefind reads HTML. Given the rendered pages, it could start on a shard only on
 were rendered, and a change to any template re-indexed every story. A record holds the story
 alone (headline, standfirst, byline, caption, corrections, body, topics), with its facets in
 Pagefind's attributes: section and authors as filters, date and lead image as meta, the date
-as sort key. Its URL is meta too (Pagefind's documented override of a result's URL), so the
-records of a shard are files of one folder, not a folder per story. A record depends on the
-article and no template, so records are written right after the model is built and Pagefind
-starts while the first pages render. The article's Searchable.digest covers what a record
-holds but the URL, which follows from the page's path: a shard's name covers both."""
+as sort key. It depends on the article and no template, so records are written right after
+the model is built and Pagefind starts while the first pages render. The article's
+Searchable.digest covers everything a record holds."""
 
 from __future__ import annotations
 
@@ -26,8 +24,7 @@ def search_record(article: Article, language: str) -> bytes:
         f'<!doctype html>\n<html lang="{e(language)}">\n<head><meta charset="utf-8">'
         f"<title>{e(article.title)}</title></head>\n<body>\n<article data-pagefind-body>\n"
         f'<p data-pagefind-ignore data-pagefind-filter="section">{e(article.category.name)}</p>\n'
-        f'<h1 data-pagefind-meta="title"><a href="{e(article.url)}" data-pagefind-meta="url[href]">'
-        f"{e(article.title)}</a></h1>\n"
+        f'<h1 data-pagefind-meta="title">{e(article.title)}</h1>\n'
     ]
     if article.summary:
         parts.append(f"<p>{e(article.summary)}</p>\n")

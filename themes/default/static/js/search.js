@@ -53,10 +53,8 @@
     var meta = data.meta || {}, tags = data.filters || {};
     if (tags.section) body.appendChild(el("p", "kicker", tags.section.join(", ")));
     var heading = el("h2", "card-title");
-    /* Records are not at their story's address: each carries it as meta (search_record.py). */
-    var url = meta.url || data.url;
-    var link = el("a", "", meta.title || url);
-    link.href = url;
+    var link = el("a", "", meta.title || data.url);
+    link.href = data.url;
     heading.appendChild(link);
     body.appendChild(heading);
     var excerpt = el("p", "search-excerpt");
