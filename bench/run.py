@@ -4,8 +4,8 @@ For each size it times a cold build (no cache, empty output), a no-change rebuil
 after editing one article's body, one article's title, and adding one article; each the median
 of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
 and the body edit run again, alternating with those, on a twin with search off, to show what
-search adds. Hugo, when installed,
-builds the equivalent site in the same run and the table shows the ratios."""
+search adds. Hugo, when installed, builds the equivalent site in the same run and the table
+shows the ratios."""
 
 from __future__ import annotations
 
@@ -139,15 +139,19 @@ def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) ->
     body_off: list[Run] = []
     for name, edit, first in scenarios:
         results = []
+        paired = twin is not None and name == "edit body"
         for step in range(first, first + runs):
-            if edit:
-                edit(site, step)
-            else:
+            if not edit:
                 _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
-            results.append(_sitegen(site))
-            if twin is not None and edit is _edit_body:
-                _edit_body(twin, step)  # the same article as the site's
-                body_off.append(_sitegen(twin))
+                results.append(_sitegen(site))
+                continue
+            pair = [(site, results, edit)]
+            if paired and twin is not None:
+                # The same article as the site's, built first every other step.
+                pair.append((twin, body_off, _edit_body))
+            for folder, into, change in pair[:: -1 if step % 2 else 1]:
+                change(folder, step)
+                into.append(_sitegen(folder))
         record(name, results)
     if twin is not None:
         pages = _pages(twin / "output")
