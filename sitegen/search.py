@@ -35,6 +35,7 @@ from sitegen.errors import SitegenError
 from sitegen.model import text as text_module
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
+from sitegen.render.search_record import BODY_MARK
 from sitegen.search_shards import Shard, plan_shards
 from sitegen.write import WORK, Stage, tree_pairs
 
@@ -43,8 +44,6 @@ SEARCH_FOLDER = "pagefind"
 SHARD_LIST = "index.json"
 _ENTRY = "pagefind-entry.json"
 """The file that makes a folder a Pagefind bundle."""
-BODY_MARK = "data-pagefind-body"
-"""The attribute that marks what Pagefind indexes of a record."""
 TIMEOUT = 900
 """Seconds before a hung indexer is given up on."""
 _UNUSED = (

@@ -15,6 +15,9 @@ from html import escape
 from sitegen.model.entities import Article
 from sitegen.model.text import long_date
 
+BODY_MARK = "data-pagefind-body"
+"""The attribute that marks what Pagefind indexes of a record (search.py selects it)."""
+
 
 def search_record(article: Article, language: str) -> bytes:
     """The record of `article` for a site whose pages are in `language` (a BCP 47 tag)."""
@@ -22,7 +25,7 @@ def search_record(article: Article, language: str) -> bytes:
     date = article.date
     parts = [
         f'<!doctype html>\n<html lang="{e(language)}">\n<head><meta charset="utf-8">'
-        f"<title>{e(article.title)}</title></head>\n<body>\n<article data-pagefind-body>\n"
+        f"<title>{e(article.title)}</title></head>\n<body>\n<article {BODY_MARK}>\n"
         f'<p data-pagefind-ignore data-pagefind-filter="section">{e(article.category.name)}</p>\n'
         f'<h1 data-pagefind-meta="title">{e(article.title)}</h1>\n'
     ]
