@@ -136,12 +136,11 @@
     if (ticket === run) status.textContent = describe(total, q, chosen);
   }
 
-  function fill(select, counts, wanted) {
+  function fill(select, counts) {
     var names = Object.keys(counts || {}).sort(function (a, b) { return a.localeCompare(b); });
     for (var i = 0; i < names.length; i++) {
       var option = el("option", "", names[i] + " (" + counts[names[i]] + ")");
       option.value = names[i];
-      option.selected = names[i] === wanted;
       select.appendChild(option);
     }
   }
@@ -177,12 +176,11 @@
       var all = null;
       for (var i = 0; i < selects.length; i++) {
         var key = selects[i].getAttribute("data-filter");
-        if (selects[i].options.length > 1) {
-          choose(selects[i], params.get(key));
-          continue;
+        if (selects[i].options.length <= 1) {
+          all = all || await pagefind.filters();
+          fill(selects[i], all[key]);
         }
-        all = all || await pagefind.filters();
-        fill(selects[i], all[key], params.get(key));
+        choose(selects[i], params.get(key));
       }
       form.querySelector("[data-search-filters]").hidden = false;
     } catch (e) {
