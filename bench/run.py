@@ -138,19 +138,17 @@ def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) ->
     ]  # fmt: skip
     body_off: list[Run] = []
     for name, edit, first in scenarios:
-        results = []
-        paired = twin is not None and name == "edit body"
+        results: list[Run] = []
+        builds = [(site, results)]
+        if twin is not None and name == "edit body":
+            builds.append((twin, body_off))  # the same article edited as the site's
         for step in range(first, first + runs):
             if not edit:
                 _sitegen(site)  # settle: racy timestamps from the last edit are re-hashed here
                 results.append(_sitegen(site))
                 continue
-            pair = [(site, results, edit)]
-            if paired and twin is not None:
-                # The same article as the site's, built first every other step.
-                pair.append((twin, body_off, _edit_body))
-            for folder, into, change in pair[:: -1 if step % 2 else 1]:
-                change(folder, step)
+            for folder, into in _in_turn(builds, step):
+                edit(folder, step)
                 into.append(_sitegen(folder))
         record(name, results)
     if twin is not None:
@@ -181,13 +179,18 @@ def _cold(site: Path, runs: int, twin: Path | None) -> tuple[list[Run], list[Run
     fewer than the other scenarios, as they are long."""
     results: list[Run] = []
     off: list[Run] = []
+    builds = [(site, results)] + ([(twin, off)] if twin is not None else [])
     for number in range(max(1, runs - 1)):
-        order = [(site, results), (twin, off)] if twin is not None else [(site, results)]
-        for folder, into in order[:: -1 if number % 2 else 1]:
-            assert folder is not None
+        for folder, into in _in_turn(builds, number):
             _discard(folder / "output", folder / ".sitegen-cache")
             into.append(_sitegen(folder))
     return results, off
+
+
+def _in_turn(builds: list[tuple[Path, list[Run]]], number: int) -> list[tuple[Path, list[Run]]]:
+    """The site's build and its twin's (when there is one), the twin first every other round:
+    neither copy always builds right after the other's disk traffic."""
+    return builds[::-1] if number % 2 else builds
 
 
 def search_cost(rows: list[Row]) -> str:
