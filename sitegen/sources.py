@@ -161,10 +161,11 @@ def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ContentError(display, 1, "is empty; add front matter between --- lines and a body")
-    control = _CONTROL.search(text)
+    control = _first_control(text)
     if control:
-        line = text.count("\n", 0, control.start()) + 1
-        raise ContentError(display, line, _control_message(control.group(), "this line"))
+        start, char, written = control
+        line = text.count("\n", 0, start) + 1
+        raise ContentError(display, line, _control_message(char, "this line", written))
     meta, body, body_line, key_lines = _split(text, display)
     return SourceFile(rel, display, kind, meta, Lazy.of(body), body_line, digest, key_lines)
 
@@ -235,11 +236,30 @@ _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters that HTML and XML cannot carry (feeds with them do not parse)."""
 
 
-def _control_message(char: str, where: str) -> str:
-    return (
-        f"{where} contains the invisible control character U+{ord(char):04X}, "
-        "which web pages and feeds cannot carry; delete it"
-    )
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+"""A numeric character reference, which Markdown passes into pages and feeds as the character."""
+
+
+def _first_control(text: str) -> tuple[int, str, str] | None:
+    """Where `text` first holds a control character, itself or as a numeric reference such as
+    &#x1;: (offset, character, as written)."""
+    found = []
+    control = _CONTROL.search(text)
+    if control:
+        found.append((control.start(), control.group(), control.group()))
+    for ref in _REFERENCE.finditer(text, 0, control.start() if control else len(text)):
+        code = int(ref.group(1), 16) if ref.group(1) else int(ref.group(2))
+        if code <= 0x10FFFF and _CONTROL.fullmatch(chr(code)):
+            found.append((ref.start(), chr(code), ref.group()))
+            break
+    return min(found) if found else None
+
+
+def _control_message(char: str, where: str, written: str | None = None) -> str:
+    what = f"the invisible control character U+{ord(char):04X}"
+    if written and written != char:
+        what = f"{written}, a reference to {what}"
+    return f"{where} contains {what}, which web pages and feeds cannot carry; delete it"
 
 
 def _find_control(key: str, value: Any) -> str | None:
