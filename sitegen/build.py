@@ -45,6 +45,7 @@ from sitegen.render.templates import (
 )
 from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, with_drafts
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
+from sitegen.search_records import RECORDS_FOLDER
 from sitegen.sources import FoundSource, display_path, scan_sources
 from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
 from sitegen.write import Stage, check_output_folder
@@ -521,6 +522,7 @@ def _search_indexer(
         plan.config,
         salt=rest.search_salt,
         workers=request.jobs or os.cpu_count() or 1,
+        records=request.cache_dir / RECORDS_FOLDER if request.cache_dir else None,
     )
 
 

@@ -36,6 +36,7 @@ from sitegen.model import text as text_module
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
 from sitegen.render.search_record import BODY_MARK
+from sitegen.search_records import RecordFolders
 from sitegen.search_shards import Shard, plan_shards
 from sitegen.write import WORK, Stage, tree_pairs
 
@@ -55,12 +56,14 @@ _UNUSED = (
 
 
 class SearchIndexer:
-    """Indexes the shards whose stories changed while the build goes on. Entering it writes
-    each such shard's records (search_record.py) into a scratch folder beside the output and
-    hands the shard to Pagefind, newest first, before any page is planned; Pagefind works in
-    processes of its own, one shard at a time per worker, while the build renders on the
-    core it leaves. With `reuse`, shards the live output already holds are carried over
-    unchanged. `finish()` moves the new bundles in and lists the shards. SitegenError when
+    """Indexes the shards whose stories changed while the build goes on. Entering it fills
+    each such shard's record folder in a scratch folder beside the output (search_records.py:
+    the records that changed since the cache's copy, with `records` the cache's folder of
+    them) and hands the shard to Pagefind, newest first, before any page is planned; Pagefind
+    works in processes of its own, one shard at a time per worker, while the build renders on
+    the core it leaves. With `reuse`, shards the live output already holds are carried over
+    unchanged. `finish()` moves the new bundles in, lists the shards and keeps the record
+    folders; leaving without it gives the cache's folders back. SitegenError when
     Pagefind is missing or fails."""
 
     def __init__(
@@ -73,6 +76,7 @@ class SearchIndexer:
         *,
         salt: str,
         workers: int,
+        records: Path | None = None,
     ) -> None:
         self.stage = stage
         self.previous = stage.output if reuse else None
@@ -80,6 +84,10 @@ class SearchIndexer:
         self._record = record
         salt = f"{salt}:{__version__}:{_record_code()}:{_pagefind_version()}:{self.language}"
         self.shards = plan_shards(pages, config.search.shard_size, salt)
+        self._digests = {path: searchable.digest for path, searchable in pages}
+        self._salt = salt
+        self._records_home = records
+        self._folders: RecordFolders | None = None
         # A stat per shard, not the output's listing, which may still be on its way.
         kept = {s.name for s in self.shards if reuse and _complete(stage.output / _folder(s))}
         self.todo = [shard for shard in self.shards if shard.name not in kept]
@@ -96,6 +104,9 @@ class SearchIndexer:
                 out = self.stage.output
                 work = tempfile.mkdtemp(prefix=WORK.format(name=out.name), dir=out.parent)
                 self._work = Path(work)
+                self._folders = RecordFolders(
+                    self._records_home, self._work, self._salt, reuse=self.previous is not None
+                )
                 # One Pagefind at a time on two cores: the build's own thread, which renders
                 # every page, is the longer of the two, and a second indexer would slow it down.
                 self._pool = ThreadPoolExecutor(max_workers=max(1, self._workers - 1))
@@ -113,6 +124,8 @@ class SearchIndexer:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._folders is not None:
+            self._folders.give_back()  # nothing to give back once finish() kept them
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
 
@@ -121,6 +134,8 @@ class SearchIndexer:
         (shards, shards indexed)."""
         for future in self._futures:
             future.result()
+        if self._folders is not None:
+            self._folders.keep(self.shards)
         listed = []
         for shard in self.shards:
             if shard.name in self._kept:
@@ -141,30 +156,17 @@ class SearchIndexer:
         return len(self.shards), len(self.todo)
 
     def _write_records(self, shard: Shard) -> None:
-        """Each story's record at its page's path, so Pagefind gives results the page's URL.
-        On the build's thread: a pool thread making many quick calls waits for the GIL at each."""
-        folder = self._records(shard)
-        made: set[str] = set()
-        for page in shard.pages:
-            target = os.path.join(folder, page)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            with open(target, "wb") as handle:
-                handle.write(self._record(page))
+        """Each story's record at its page's path, so Pagefind gives results the page's URL;
+        only those that changed since the cache's copy (search_records.py). On the build's
+        thread: a pool thread making many quick calls waits for the GIL at each."""
+        assert self._folders is not None
+        self._folders.fill(shard, self._digests, self._record)
 
     def _index(self, shard: Shard) -> None:
         """Let Pagefind index the shard's records into its bundle in the scratch folder."""
         assert self._work is not None
-        records = self._records(shard)
-        index_pages(records, self._work / "out" / shard.name, self.language)
-        shutil.rmtree(records, ignore_errors=True)
-
-    def _records(self, shard: Shard) -> Path:
-        """The scratch folder of the shard's records."""
-        assert self._work is not None
-        return self._work / "in" / shard.name
+        assert self._folders is not None
+        index_pages(self._folders.folder(shard), self._work / "out" / shard.name, self.language)
 
 
 def _folder(shard: Shard) -> str:

@@ -1,7 +1,7 @@
 """The build cache of one site: parsed sources with their converted Markdown and checked front
-matter, related-article lists, compiled templates, and the fingerprint of every output. One
-SQLite file, written in one transaction at the end of a successful build, so a killed or failed
-build leaves the previous cache intact.
+matter, related-article lists, compiled templates, and the fingerprint of every output (the
+search records beside it are search_records.py's). One SQLite file, written in one transaction
+at the end of a successful build, so a killed or failed build leaves the previous cache intact.
 
 A source is stored in two places: what every build needs (its front matter, what its Markdown
 links to and how long it is), pickled together with the other sources of its bucket, and its

@@ -416,17 +416,20 @@ def test_a_site_under_a_sub_path_loads_its_own_bundle(make_site: MakeSite, tmp_p
 
 
 class _ShardPerStory:
-    """SITE (or `files`) with one search shard per story, built with a cache into `out`; clean
-    builds of the same sources to compare with."""
+    """SITE (or `files`) with one search shard per story (or `shard_size`), built with a cache
+    into `out`; clean builds of the same sources to compare with."""
 
-    def __init__(self, make_site: MakeSite, tmp_path: Path, files: dict[str, str]) -> None:
+    def __init__(
+        self, make_site: MakeSite, tmp_path: Path, files: dict[str, str], shard_size: int = 1
+    ) -> None:
         from datetime import datetime
 
         from sitegen.build import BuildRequest
         from sitegen.model.site import BuildOptions
         from tests.conftest import FIXED_NOW
 
-        files = {**files, "sitegen.toml": files["sitegen.toml"] + "\n[search]\nshard_size = 1\n"}
+        search = f"\n[search]\nshard_size = {shard_size}\n"
+        files = {**files, "sitegen.toml": files["sitegen.toml"] + search}
         self.root = make_site(files)
         self.out = tmp_path / "out"
         self.clean_out = tmp_path / "clean"
@@ -476,6 +479,33 @@ def test_an_edit_reindexes_only_the_shard_holding_the_story(
     _, fragments, _ = read_bundle(out)
     assert any("stay put until spring" in f["content"] for f in fragments)
     assert tree(out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
+
+
+def test_a_reindexed_shard_writes_only_the_records_that_changed(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps each shard's records (search_records.py): re-indexing the shard of an
+    edited story writes that story's record alone, and the index equals a clean build's."""
+    import sitegen.render.plan
+    from sitegen.search_records import RECORDS_FOLDER
+
+    site = _ShardPerStory(make_site, tmp_path, SITE, shard_size=10)
+    site.build()
+    assert len(shards(site.out)) == 1
+    assert (site.request.cache_dir / RECORDS_FOLDER).is_dir()  # type: ignore[operator]
+    made: list[str] = []
+    real = sitegen.render.plan.search_record
+
+    def counted(article: Article, language: str) -> bytes:
+        made.append(article.title)
+        return real(article, language)
+
+    monkeypatch.setattr(sitegen.render.plan, "search_record", counted)
+    two = site.root / "content/articles/two.md"
+    two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
+    site.build()
+    assert made == ["Rates held"]
+    assert tree(site.out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
 
 
 def test_a_change_to_the_record_code_reindexes_every_shard(
