@@ -62,8 +62,9 @@ class SearchIndexer:
     them) and hands the shard to Pagefind, newest first, before any page is planned; Pagefind
     works in processes of its own, one shard at a time per worker, while the build renders on
     the core it leaves. With `reuse`, shards the live output already holds are carried over
-    unchanged. `finish()` moves the new bundles in, lists the shards and keeps the record
-    folders; leaving without it gives the cache's folders back. SitegenError when
+    unchanged. `finish()` moves the new bundles in and lists the shards; leaving after it
+    without an error keeps the record folders in the cache, leaving otherwise gives the
+    cache's folders back. SitegenError when
     Pagefind is missing or fails."""
 
     def __init__(
@@ -94,6 +95,7 @@ class SearchIndexer:
         self._kept = kept
         self._workers = workers
         self._futures: list[Future[None]] = []
+        self._finished = False
         self._pool: ThreadPoolExecutor | None = None
         self._work: Path | None = None
 
@@ -125,7 +127,11 @@ class SearchIndexer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if self._folders is not None:
-            self._folders.give_back()  # nothing to give back once finish() kept them
+            # Left after finish() without an error: the build has swapped its output in.
+            if self._finished and exc and exc[0] is None:
+                self._folders.keep(self.shards)
+            else:
+                self._folders.give_back()
         if self._work is not None:
             shutil.rmtree(self._work, ignore_errors=True)
 
@@ -134,8 +140,6 @@ class SearchIndexer:
         (shards, shards indexed)."""
         for future in self._futures:
             future.result()
-        if self._folders is not None:
-            self._folders.keep(self.shards)
         listed = []
         for shard in self.shards:
             if shard.name in self._kept:
@@ -153,6 +157,7 @@ class SearchIndexer:
                 self.stage.write(rel, data)
             else:
                 self.stage.write_unless_same(rel, data, self.previous / rel)
+        self._finished = True
         return len(self.shards), len(self.todo)
 
     def _write_records(self, shard: Shard) -> None:
@@ -167,6 +172,7 @@ class SearchIndexer:
         assert self._work is not None
         assert self._folders is not None
         index_pages(self._folders.folder(shard), self._work / "out" / shard.name, self.language)
+        self._folders.read(shard)
 
 
 def _folder(shard: Shard) -> str:

@@ -4,14 +4,19 @@ Pagefind reads a shard's records from files, and writing a shard's ~500 records 
 a file each, the body fetched from the cache) took a quarter of a one-article edit at 10,000
 articles, twice over: the build's thread waits for it, and Pagefind cannot start before it.
 So each shard's record folder is kept in the cache (`search-records/<first day>/`), with a
-manifest of the Searchable digest each record was written from; the next build of that shard
+manifest of the Searchable digest and size of each record; the next build of that shard
 writes only the records whose digest changed and deletes those of stories that left.
 
-A build owns a kept folder while it works on it: it moves the folder into its scratch space,
-so two builds never write the same one, and moves it back when the build succeeds. A build
-that fails puts back what it replaced, so the cache is as it found it; one that is killed
-leaves the folder in its scratch space, the next build writes that shard afresh. When in
-doubt (no manifest, another salt, a file missing), a record is written."""
+Pagefind numbers pages in the order it finds them in the folder, and some file systems list a
+folder in the order its entries were made. So a folder is changed in place only when no story
+joined the shard; otherwise it is laid out afresh in page order, as a clean build lays it out,
+its unchanged records hard-linked from the kept folder.
+
+A build holds a kept folder while it works on it: it moves the folder into its scratch space
+and moves it back once the build has succeeded. A build that fails puts back what it replaced,
+so the cache is as it found it; one that is killed leaves the folder in its scratch space, which
+the next build removes and then writes that shard afresh. When in doubt (no manifest, another
+salt, a record of another size, anything unexpected on disk), a record is written."""
 
 from __future__ import annotations
 
@@ -28,22 +33,30 @@ from sitegen.search_shards import Shard
 RECORDS_FOLDER = "search-records"
 """The cache's folder of record folders."""
 MANIFEST = "records.json"
-"""In each record folder: the salt and each page's digest (Pagefind reads *.html only)."""
+"""In each record folder: the salt and each page's [digest, size] (Pagefind reads *.html only)."""
+
+Kept = dict[str, tuple[str, int]]
+"""What a kept folder's manifest vouches for: page -> (digest, size of its record)."""
 
 
 @dataclass
 class _Undo:
-    """How to give a claimed folder back as it was."""
+    """How to give a claimed folder back to the cache as it was."""
 
     kept: Path
     """Where the folder lives in the cache."""
     aside: Path
-    """Where what it replaced went: the old files, or the whole folder when none was trusted."""
+    """Where what it replaced went: the old files, or the whole folder (`whole`)."""
     claimed: bool = False
+    """The kept folder was moved into the build's scratch space."""
     whole: bool = False
+    """The kept folder went aside whole, and the build's folder is new."""
     moved: list[str] = field(default_factory=list)
+    """Files of the kept folder moved aside, relative to it."""
     written: list[str] = field(default_factory=list)
+    """Files the build added to the kept folder."""
     made: list[str] = field(default_factory=list)
+    """Folders the build made in the kept folder, in the order made."""
 
 
 class RecordFolders:
@@ -63,47 +76,41 @@ class RecordFolders:
         """Where the shard's records are, for Pagefind to read."""
         return self.work / "in" / shard.name
 
-    def fill(self, shard: Shard, digests: Mapping[str, str], record: Callable[[str], bytes]) -> int:
-        """Make the shard's folder hold its records: the kept folder moved in when there is
-        one, then every record whose digest changed written. Returns how many were written."""
+    def fill(
+        self, shard: Shard, digests: Mapping[str, str], record: Callable[[str], bytes]
+    ) -> None:
+        """Make the shard's folder hold its records, from the kept folder where it can."""
         folder = self.folder(shard)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        trusted: dict[str, str] = {}
-        undo = None
-        if self.home is not None and self.reuse:
-            undo = _Undo(self.home / shard.period, self.work / "aside" / shard.name)
-            trusted = _claim(undo, folder, self.salt)
-            self._undo[shard.name] = undo
-        folder.mkdir(exist_ok=True)
         wanted = {page: digests[page] for page in shard.pages}
-        made: set[str] = set()
-        count = 0
-        for page in sorted(set(trusted) - set(wanted)):
-            _put_aside(folder, page, undo)
-        for page, digest in wanted.items():
-            target = os.path.join(folder, page)
-            if trusted.get(page) == digest and os.path.isfile(target):
-                continue
-            if page in trusted:
-                _put_aside(folder, page, undo)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                _make_parents(folder, os.path.dirname(page), undo)
-                made.add(parent)
-            if undo is not None:
-                undo.written.append(page)
-            with open(target, "wb") as handle:
-                handle.write(record(page))
-            count += 1
-        manifest = folder / MANIFEST
-        if trusted:
-            _put_aside(folder, MANIFEST, undo)
-        elif undo is not None:
-            undo.written.append(MANIFEST)
-        pages = dict(sorted(wanted.items()))
-        manifest.write_text(json.dumps({"salt": self.salt, "pages": pages}), encoding="utf-8")
+        kept: Kept = {}
+        source = None
+        if self.home is not None and self.reuse:
+            undo = self._undo[shard.name] = _Undo(
+                self.home / shard.period, self.work / "aside" / shard.name
+            )
+            try:
+                kept = _claim(undo, folder, self.salt)
+                if kept and set(wanted) <= set(kept):
+                    _update(folder, wanted, kept, undo, record, self.salt)
+                    self._filled.append(shard)
+                    return
+                if kept:  # a story joined: lay the folder out afresh, in page order
+                    _set_aside(undo, folder)
+                    source = undo.aside
+            except OSError:  # not what the manifest said: give it back, write every record
+                with contextlib.suppress(OSError):
+                    _restore(undo, folder)
+                del self._undo[shard.name]
+                shutil.rmtree(folder, ignore_errors=True)
+                kept, source = {}, None
+        _write_all(folder, wanted, record, self.salt, kept, source)
         self._filled.append(shard)
-        return count
+
+    def read(self, shard: Shard) -> None:
+        """Pagefind has read the shard's folder: without a cache to keep it in, it goes."""
+        if self.home is None:
+            shutil.rmtree(self.folder(shard), ignore_errors=True)
 
     def keep(self, shards: Iterable[Shard]) -> None:
         """The build succeeded: the filled folders become the kept ones, and the folders of
@@ -115,7 +122,9 @@ class RecordFolders:
         for shard in self._filled:
             target = self.home / shard.period
             with contextlib.suppress(OSError):
-                # Another build's, or the one a --clean build replaces.
+                # The one a --clean build replaces (or another build's, since this build held
+                # it: the next build removes what it finds in scratch space, even a running
+                # build's, so builds of one site are not meant to overlap anyway).
                 trash.mkdir(exist_ok=True)
                 os.rename(target, trash / shard.name)
             with contextlib.suppress(OSError):
@@ -137,41 +146,137 @@ class RecordFolders:
         self._filled = []
 
 
-def _claim(undo: _Undo, folder: Path, salt: str) -> dict[str, str]:
-    """Move the kept folder to `folder`; the digests its manifest vouches for, or {} and an
-    empty folder (the kept one put aside whole) when it has none or another salt's."""
+def _claim(undo: _Undo, folder: Path, salt: str) -> Kept:
+    """Move the kept folder to `folder`; what its manifest vouches for, or {} (the kept folder
+    put aside whole and an empty `folder`) when it has none, or another salt's."""
+    if undo.kept.is_symlink():
+        return {}  # not a folder we made: leave it alone
     try:
         os.rename(undo.kept, folder)
     except OSError:
         return {}  # none kept, another build holds it, or another file system
     undo.claimed = True
+    kept = _read_manifest(folder / MANIFEST, salt)
+    if kept is None:
+        _set_aside(undo, folder)
+        return {}
+    return kept
+
+
+def _read_manifest(path: Path, salt: str) -> Kept | None:
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        pages = manifest["pages"] if manifest["salt"] == salt else None
-    except (OSError, ValueError, KeyError, TypeError):
-        pages = None
-    if isinstance(pages, dict) and all(
-        isinstance(k, str) and isinstance(v, str) and _inside(k) for k, v in pages.items()
-    ):
-        return pages
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest["salt"] != salt:
+            return None
+        kept = {page: (digest, size) for page, (digest, size) in manifest["pages"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    good = all(
+        _is_page(page) and isinstance(digest, str) and isinstance(size, int)
+        for page, (digest, size) in kept.items()
+    )
+    return kept if good else None
+
+
+def _is_page(page: object) -> bool:
+    """Whether a manifest's page is a file path inside its folder (a manifest is just a file)."""
+    return (
+        isinstance(page, str)
+        and page.endswith(".html")
+        and not os.path.isabs(page)
+        and os.path.normpath(page) == page
+        and page.split("/", 1)[0] != ".."
+    )
+
+
+def _set_aside(undo: _Undo, folder: Path) -> None:
+    """Put the claimed folder aside whole, leaving `folder` empty."""
     undo.aside.parent.mkdir(parents=True, exist_ok=True)
     os.rename(folder, undo.aside)
     undo.whole = True
-    return {}
+    folder.mkdir()
 
 
-def _inside(page: str) -> bool:
-    """Whether a manifest's page is a path inside its folder (the manifest could be anyone's)."""
-    return not os.path.isabs(page) and os.path.normpath(page).split(os.sep, 1)[0] != ".."
+def _same(path: str, kept: tuple[str, int] | None, digest: str) -> bool:
+    """Whether the record at `path` is the one the manifest vouches for, for `digest`."""
+    if kept is None or kept[0] != digest:
+        return False
+    try:
+        return os.stat(path).st_size == kept[1]
+    except OSError:
+        return False
 
 
-def _put_aside(folder: Path, page: str, undo: _Undo | None) -> None:
-    """Remove a record (or the manifest) from `folder`, keeping it for `undo`."""
+def _update(
+    folder: Path,
+    wanted: Mapping[str, str],
+    kept: Kept,
+    undo: _Undo,
+    record: Callable[[str], bytes],
+    salt: str,
+) -> None:
+    """Change the claimed folder in place: no story joined, so no folder is new to Pagefind."""
+    sizes: dict[str, tuple[str, int]] = {}
+    for page in sorted(set(kept) - set(wanted)):
+        _put_aside(folder, page, undo)
+    for page, digest in wanted.items():
+        target = os.path.join(folder, page)
+        if _same(target, kept.get(page), digest):
+            sizes[page] = (digest, kept[page][1])
+            continue
+        _put_aside(folder, page, undo)
+        _make_parents(folder, os.path.dirname(page), undo)
+        undo.written.append(page)
+        sizes[page] = (digest, _write(target, record(page)))
+    _put_aside(folder, MANIFEST, undo)
+    undo.written.append(MANIFEST)
+    _write_manifest(folder, salt, sizes)
+
+
+def _write_all(
+    folder: Path,
+    wanted: Mapping[str, str],
+    record: Callable[[str], bytes],
+    salt: str,
+    kept: Kept,
+    source: Path | None,
+) -> None:
+    """Fill an empty folder in page order, linking from `source` the records `kept` vouches for."""
+    folder.mkdir(exist_ok=True)
+    made: set[str] = set()
+    sizes: dict[str, tuple[str, int]] = {}
+    for page, digest in wanted.items():
+        target = os.path.join(folder, page)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
+        if source is not None:
+            old = os.path.join(source, page)
+            if _same(old, kept.get(page), digest):
+                with contextlib.suppress(OSError):
+                    os.link(old, target)
+                    sizes[page] = kept[page]
+                    continue
+        sizes[page] = (digest, _write(target, record(page)))
+    _write_manifest(folder, salt, sizes)
+
+
+def _write(path: str, data: bytes) -> int:
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return len(data)
+
+
+def _write_manifest(folder: Path, salt: str, pages: Mapping[str, tuple[str, int]]) -> None:
+    listed = {page: list(pages[page]) for page in sorted(pages)}
+    data = json.dumps({"salt": salt, "pages": listed})
+    (folder / MANIFEST).write_text(data, encoding="utf-8")
+
+
+def _put_aside(folder: Path, page: str, undo: _Undo) -> None:
+    """Move a record (or the manifest) out of the claimed folder, keeping it for `undo`."""
     source = os.path.join(folder, page)
-    if undo is None:
-        with contextlib.suppress(OSError):
-            os.unlink(source)
-        return
     target = os.path.join(undo.aside, page)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
@@ -179,7 +284,7 @@ def _put_aside(folder: Path, page: str, undo: _Undo | None) -> None:
         undo.moved.append(page)
 
 
-def _make_parents(folder: Path, parent: str, undo: _Undo | None) -> None:
+def _make_parents(folder: Path, parent: str, undo: _Undo) -> None:
     """Make folder/parent, noting for `undo` each folder that did not exist."""
     missing = []
     while parent and not os.path.isdir(os.path.join(folder, parent)):
@@ -187,16 +292,16 @@ def _make_parents(folder: Path, parent: str, undo: _Undo | None) -> None:
         parent = os.path.dirname(parent)
     for rel in reversed(missing):
         os.mkdir(os.path.join(folder, rel))
-        if undo is not None:
-            undo.made.append(rel)
+        undo.made.append(rel)
 
 
 def _restore(undo: _Undo, folder: Path) -> None:
+    """Give the claimed folder back to the cache as it was when claimed."""
+    if not undo.claimed:
+        return
     if undo.whole:
         shutil.rmtree(folder)
         os.rename(undo.aside, undo.kept)
-        return
-    if not undo.claimed:
         return
     for page in undo.written:
         with contextlib.suppress(FileNotFoundError):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -505,6 +508,38 @@ def test_a_reindexed_shard_writes_only_the_records_that_changed(
     two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
     site.build()
     assert made == ["Rates held"]
+    assert tree(site.out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
+
+
+@pytest.fixture
+def on_tmpfs() -> Iterator[Path]:
+    """A folder on tmpfs, which lists a folder in the order its entries were made (ext4 lists
+    them by a hash of their names): what Pagefind finds first, it numbers first."""
+    shm = Path("/dev/shm")
+    assert shm.is_dir(), "/dev/shm (tmpfs) is needed to test the order records are laid out in"
+    folder = Path(tempfile.mkdtemp(prefix="sitegen-test-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_story_joining_a_kept_shard_gives_the_clean_index_on_tmpfs(on_tmpfs: Path) -> None:
+    """A story that joins a shard gets its record after the others were made; a clean build
+    makes them in page order. The kept folder is laid out afresh, so the bundles still match."""
+
+    def make(files: dict[str, str]) -> Path:
+        for rel, text in files.items():
+            (on_tmpfs / "site" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (on_tmpfs / "site" / rel).write_text(text, encoding="utf-8")
+        return on_tmpfs / "site"
+
+    site = _ShardPerStory(make, on_tmpfs, SITE, shard_size=10)
+    site.build()
+    make(
+        {"content/articles/aaa-first.md": article("A story that sorts first", body="Aardvarks.\n")}
+    )
+    site.build()
+    _, fragments, _ = read_bundle(site.out)
+    assert any("Aardvarks" in f["content"] for f in fragments)
     assert tree(site.out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
 
 

@@ -122,15 +122,51 @@ def test_another_salt_a_clean_build_or_a_damaged_manifest_writes_every_record(
     assert held == _expected(shard, digests)
 
 
-def test_a_missing_record_is_written_again(tmp_path: Path) -> None:
+def test_a_missing_or_cut_short_record_is_written_again(tmp_path: Path) -> None:
     home = tmp_path / "cache"
-    shard = _shard(A, B)
-    digests = {A: "1", B: "1"}
+    shard = _shard(A, B, C)
+    digests = {A: "1", B: "1", C: "1"}
     _build(tmp_path, home, shard, digests)
     (home / shard.period / A).unlink()
+    (home / shard.period / B).write_bytes(b"<p>b/x/in")  # a write the power cut short
     held, records = _build(tmp_path, home, shard, digests)
-    assert records.asked == [A]
+    assert records.asked == [A, B]
     assert held == _expected(shard, digests)
+
+
+def test_a_story_joining_lays_the_folder_out_afresh_linking_what_it_kept(
+    tmp_path: Path,
+) -> None:
+    """Some file systems list entries in the order they were made, and Pagefind numbers pages
+    in the order it finds them: a folder a story joins is made again in page order."""
+    home = tmp_path / "cache"
+    digests = {A: "1", B: "1", C: "1"}
+    _build(tmp_path, home, _shard(B, C), digests)
+    inode = (home / "2026-01-01" / C).stat().st_ino
+    held, records = _build(tmp_path, home, _shard(A, B, C), {**digests, B: "2"})
+    assert records.asked == [A, B]
+    assert held == _expected(_shard(A, B, C), {**digests, B: "2"})
+    assert (home / "2026-01-01" / C).stat().st_ino == inode
+
+
+def test_a_record_that_fails_half_way_gives_the_cache_back(tmp_path: Path) -> None:
+    home = tmp_path / "cache"
+    shard = _shard(A, B, C)
+    digests = {A: "1", B: "1", C: "1"}
+    _build(tmp_path, home, shard, digests)
+    before = _tree(home)
+
+    def broken(page: str) -> bytes:
+        if page == C:
+            raise RuntimeError("a bug in the record")
+        return Records(digests)(page)
+
+    folders = RecordFolders(home, tmp_path / "failing", "s", reuse=True)
+    try:
+        folders.fill(shard, {A: "2", B: "2", C: "2"}, broken)
+    except RuntimeError:
+        folders.give_back()
+    assert _tree(home) == before
 
 
 def test_a_failed_build_gives_the_cache_back_as_it_found_it(tmp_path: Path) -> None:
@@ -154,19 +190,24 @@ def test_a_manifest_naming_paths_outside_its_folder_is_not_trusted(tmp_path: Pat
     victim.write_text("keep me")
     shard = _shard(A)
     folder = home / shard.period
-    folder.mkdir(parents=True)
-    pages = {"../../../victim.html": "1", str(victim): "1"}
-    (folder / MANIFEST).write_text(json.dumps({"salt": "s", "pages": pages}))
-    held, records = _build(tmp_path, home, shard, {A: "1"})
-    assert victim.read_text() == "keep me"
-    assert records.asked == [A] and held == _expected(shard, {A: "1"})
+    for bad in ("../../../victim.html", str(victim), "", ".", "a/../../../victim.html"):
+        pages = {bad: ["1", 7], A: ["1", 19]}
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MANIFEST).write_text(json.dumps({"salt": "s", "pages": pages}))
+        held, records = _build(tmp_path, home, shard, {A: "1"})
+        assert victim.read_text() == "keep me"
+        assert records.asked == [A] and held == _expected(shard, {A: "1"}), bad
 
 
 def test_without_a_cache_nothing_is_kept_and_periods_gone_are_dropped(tmp_path: Path) -> None:
     shard = _shard(A)
     digests = {A: "1"}
-    held, _ = _build(tmp_path, None, shard, digests)
-    assert held == _expected(shard, digests)
+    folders = RecordFolders(None, tmp_path / "work", "s", reuse=True)
+    folders.fill(shard, digests, Records(digests))
+    assert _files(folders.folder(shard)) == _expected(shard, digests)
+    folders.read(shard)
+    folders.keep([shard])
+    assert not folders.folder(shard).exists()
 
     home = tmp_path / "cache"
     _build(tmp_path, home, shard, digests)
