@@ -71,6 +71,9 @@ class RecordFolders:
         self.reuse = reuse
         self._undo: dict[str, _Undo] = {}
         self._filled: list[Shard] = []
+        self.bulky = False
+        """Whole folders went into `work` (set aside, or replaced by a --clean build): a
+        successful build leaves them to be deleted in the background."""
 
     def folder(self, shard: Shard) -> Path:
         """Where the shard's records are, for Pagefind to read."""
@@ -98,6 +101,7 @@ class RecordFolders:
                 if kept:  # a story joined: lay the folder out afresh, in page order
                     _set_aside(undo, folder)
                     source = undo.aside
+                self.bulky |= undo.whole
             except OSError:  # not what the manifest said: give it back, write every record
                 with contextlib.suppress(OSError):
                     _restore(undo, folder)
@@ -127,6 +131,7 @@ class RecordFolders:
                 # build's, so builds of one site are not meant to overlap anyway).
                 trash.mkdir(exist_ok=True)
                 os.rename(target, trash / shard.name)
+                self.bulky = True
             with contextlib.suppress(OSError):
                 os.rename(self.folder(shard), target)
         self._filled = []

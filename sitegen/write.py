@@ -77,7 +77,7 @@ class Stage:
         self._root.mkdir()
         self._recycled = self._reuse_spare and _move_contents(self._spare, self._root, self.output)
         if not self._recycled and _is_folder(self._spare):
-            _discard(self._spare, self.output)
+            discard(self._spare, self.output)
         live = self.output if _is_folder(self.output) else None
         if self._recycled or live is not None:
             try:
@@ -97,7 +97,7 @@ class Stage:
         if not self.committed and not self._recycled:
             # A failed build leaves nothing behind that was not there before.
             if self.files_written + self.files_linked > BACKGROUND_DELETE:
-                _discard(self._root, self.output)
+                discard(self._root, self.output)
             else:
                 shutil.rmtree(self._root, ignore_errors=True)
             return
@@ -106,7 +106,7 @@ class Stage:
         try:
             os.rename(self._root, self._spare)
         except OSError:  # the spare's name is taken by something that is not ours to replace
-            _discard(self._root, self.output)
+            discard(self._root, self.output)
 
     @property
     def path(self) -> Path:
@@ -300,7 +300,7 @@ class Stage:
 
     def _start_empty(self) -> None:
         self._recycled = False
-        _discard(self._root, self.output)
+        discard(self._root, self.output)
         self._root.mkdir()
 
 
@@ -528,7 +528,7 @@ def _move_contents(spare: Path, root: Path, output: Path) -> bool:
     try:
         os.rmdir(spare)
     except OSError:
-        _discard(spare, output)
+        discard(spare, output)
     return True
 
 
@@ -544,7 +544,7 @@ def _is_folder(path: Path) -> bool:
         return False
 
 
-def _discard(folder: Path, output: Path) -> None:
+def discard(folder: Path, output: Path) -> None:
     """Delete a folder beside the output without waiting for it: renamed out of the way first,
     so its name is free at once, then deleted by a detached process (on some disks unlinking a
     large tree takes seconds; a leftover is removed by the next build)."""

@@ -560,6 +560,33 @@ def test_a_change_to_the_record_code_reindexes_every_shard(
     assert len(after) == 2 and not set(before) & set(after)
 
 
+def test_records_set_aside_whole_are_deleted_in_the_background(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a change to the record code every kept folder is set aside (10,000 files at 10k):
+    the build leaves them to a background process; an ordinary edit deletes its few at once."""
+    import sitegen.search
+
+    site = _ShardPerStory(make_site, tmp_path, SITE)
+    site.build()
+    discarded: list[Path] = []
+    real_discard = sitegen.search.discard
+
+    def recorded(folder: Path, output: Path) -> None:
+        discarded.append(folder)
+        real_discard(folder, output)
+
+    monkeypatch.setattr(sitegen.search, "discard", recorded)
+    two = site.root / "content/articles/two.md"
+    two.write_text(two.read_text() + "\nAn edit.\n")
+    site.build()
+    assert discarded == []
+    real = sitegen.search._record_code()
+    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed")
+    site.build()
+    assert len(discarded) == 1 and not discarded[0].exists()
+
+
 def test_the_record_code_digest_reads_the_code() -> None:
     import sitegen.search
 
