@@ -18,6 +18,7 @@ import jinja2
 
 from sitegen.config import RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, SitegenError
+from sitegen.halves import in_halves
 from sitegen.markup import Converter
 from sitegen.model.articles import article_draft
 from sitegen.model.entities import Article
@@ -165,7 +166,7 @@ class CachedRelated:
         by_source = {a.source: a for a in articles}
         if cached is not None and set(cached) == set(by_source):
             return {s: tuple(by_source[r] for r in related) for s, related in cached.items()}
-        result = related_articles(articles, config)
+        result = related_articles(articles, config, in_halves)
         self.saved = (
             signature,
             {s: tuple(a.source for a in related) for s, related in result.items()},

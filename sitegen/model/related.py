@@ -11,7 +11,7 @@ import bisect
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.config import RelatedConfig
@@ -35,10 +35,22 @@ class _Posting:
     members: list[int]
 
 
+Lists = dict[int, tuple[int, ...]]
+"""Article index -> the indexes of its related articles, best first."""
+Split = Callable[[Callable[[range], Lists], int], list[Lists]]
+"""Runs a computation over range(n) in parts, in order, and returns each part's result (see
+sitegen/halves.py)."""
+
+
+def _whole(work: Callable[[range], Lists], count: int) -> list[Lists]:
+    return [work(range(count))]
+
+
 def related_articles(
-    articles: Sequence[Article], config: RelatedConfig
+    articles: Sequence[Article], config: RelatedConfig, split: Split = _whole
 ) -> Mapping[str, tuple[Article, ...]]:
-    """For each article (by source path), its best related articles, best first."""
+    """For each article (by source path), its best related articles, best first. `split` may
+    run parts of the articles elsewhere: each article's list depends on what all share alone."""
     count = max(config.count, config.inline_count)
     if count <= 0 or len(articles) < 2:
         return {a.source: () for a in articles}
@@ -63,8 +75,12 @@ def related_articles(
     newer = config.include_newer
     threshold = config.threshold
     day_scale = 86400 * DATE_SCALE_DAYS
-    result: dict[str, tuple[Article, ...]] = {}
-    for i, article in enumerate(articles):
+
+    def lists(part: range) -> Lists:
+        return {i: best(i) for i in part}
+
+    def best(i: int) -> tuple[int, ...]:
+        article = articles[i]
         mine = rank[i]
         scores: dict[int, float] = defaultdict(float)
         own_tags = [t.slug for t in article.tags if t.slug in idf]
@@ -93,9 +109,13 @@ def related_articles(
             if score >= threshold:
                 # Highest score first; ties go to the newer article, then the path.
                 ranked.append((-score, -stamps[j], articles[j].source, j))
-        best = heapq.nsmallest(count, ranked)
-        result[article.source] = tuple(articles[j] for *_, j in best)
-    return result
+        return tuple(j for *_, j in heapq.nsmallest(count, ranked))
+
+    return {
+        articles[i].source: tuple(articles[j] for j in found)
+        for part in split(lists, len(articles))
+        for i, found in part.items()
+    }
 
 
 def _postings(keyed: Iterable[tuple[int, list[str]]], rank: list[int]) -> dict[str, _Posting]:

@@ -1,0 +1,57 @@
+"""One computation over a range, split in two halves that run at once: the second half in a
+forked child process, which reads the parent's data as it is (no pickling of the input) and
+sends back only its result.
+
+For work in the middle of a build that has one core to itself and nothing else to do: the
+related-article lists, recomputed whenever a story is added or its tags change, cost ~1.3 s at
+10,000 articles and five times that at 50,000, while the second core waits for the model. A
+fork is only safe with no other thread running (the preview server has some): then, and on
+systems without fork, everything runs here."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+MIN_ITEMS = 2000
+"""Below this many items, forking (tens of milliseconds for a large build) costs more than the
+half it saves."""
+
+
+def in_halves(work: Callable[[range], T], count: int, *, min_items: int = MIN_ITEMS) -> list[T]:
+    """`work` over range(count): [work(first half), work(second half)] when a child computes
+    the second, else [work(range(count))]. A child that fails has its half done here."""
+    if count < min_items or not hasattr(os, "fork") or threading.active_count() > 1:
+        return [work(range(count))]
+    middle = count // 2
+    second = range(middle, count)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its result is checked through the parent
+        status = 1
+        try:
+            os.close(read)
+            data = pickle.dumps(work(second), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            # Without cleaning up: the child shares the parent's files, caches and handlers.
+            os._exit(status)
+    os.close(write)
+    try:
+        first = work(range(middle))
+    finally:
+        # The child writes all of its result before it exits: read it before waiting.
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return [first, work(second)]
+    result: T = pickle.loads(data)  # from our own child
+    return [first, result]
