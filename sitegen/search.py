@@ -64,8 +64,7 @@ class SearchIndexer:
     the core it leaves. With `reuse`, shards the live output already holds are carried over
     unchanged. `finish()` moves the new bundles in and lists the shards; leaving after it
     without an error keeps the record folders in the cache, leaving otherwise gives the
-    cache's folders back. SitegenError when
-    Pagefind is missing or fails."""
+    cache's folders back. SitegenError when Pagefind is missing or fails."""
 
     def __init__(
         self,
