@@ -28,6 +28,7 @@ from sitegen import __version__
 from sitegen.assets import collect_static, static_info
 from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
+from sitegen.halves import die_with_parent
 from sitegen.links import check_body_links
 from sitegen.markup import Converter, Markup
 from sitegen.model.entities import Site
@@ -480,19 +481,8 @@ _worker: dict[str, Converter] = {}
 def _init_worker(raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int) -> None:
     # Ctrl-C is the main process's to handle; workers just stop when it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     _worker["converter"] = Converter(raw_html, embed_hosts, inline_after)
-
-
-def _die_with_parent() -> None:
-    """A killed build must not leave its workers converting Markdown for nobody (Linux only)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _convert_in_worker(item: tuple[str, str]) -> Markup:

@@ -134,8 +134,8 @@ class SearchIndexer:
                 self._folders.give_back()
         if self._work is not None:
             if kept and self._folders is not None and self._folders.bulky:
-                # After a change to the settings or to sitegen, every shard's old records were
-                # set aside: 10,000 files at 10k, ~10 s to unlink on this machine's disk.
+                # Such as every shard's old records after a change to the settings or to
+                # sitegen: 10,000 files at 10k, ~10 s to unlink on this machine's disk.
                 discard(self._work, self.stage.output)
             else:
                 shutil.rmtree(self._work, ignore_errors=True)

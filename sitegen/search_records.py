@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.search_shards import Shard
+from sitegen.write import BACKGROUND_DELETE
 
 RECORDS_FOLDER = "search-records"
 """The cache's folder of record folders."""
@@ -71,9 +72,9 @@ class RecordFolders:
         self.reuse = reuse
         self._undo: dict[str, _Undo] = {}
         self._filled: list[Shard] = []
-        self.bulky = False
-        """Whole folders went into `work` (set aside, or replaced by a --clean build): a
-        successful build leaves them to be deleted in the background."""
+        self.set_aside = 0
+        """Records in whole folders moved into `work` (set aside, or replaced by a --clean
+        build), to be deleted with it."""
 
     def folder(self, shard: Shard) -> Path:
         """Where the shard's records are, for Pagefind to read."""
@@ -101,7 +102,8 @@ class RecordFolders:
                 if kept:  # a story joined: lay the folder out afresh, in page order
                     _set_aside(undo, folder)
                     source = undo.aside
-                self.bulky |= undo.whole
+                if undo.whole:
+                    self.set_aside += _records_in(undo.aside)
             except OSError:  # not what the manifest said: give it back, write every record
                 with contextlib.suppress(OSError):
                     _restore(undo, folder)
@@ -131,7 +133,7 @@ class RecordFolders:
                 # build's, so builds of one site are not meant to overlap anyway).
                 trash.mkdir(exist_ok=True)
                 os.rename(target, trash / shard.name)
-                self.bulky = True
+                self.set_aside += _records_in(trash / shard.name)
             with contextlib.suppress(OSError):
                 os.rename(self.folder(shard), target)
         self._filled = []
@@ -140,6 +142,11 @@ class RecordFolders:
         for kept in self.home.iterdir():
             if kept.name not in periods and kept.is_dir() and not kept.is_symlink():
                 shutil.rmtree(kept, ignore_errors=True)
+
+    @property
+    def bulky(self) -> bool:
+        """Whether deleting `work` is worth a background process (see write.discard)."""
+        return self.set_aside > BACKGROUND_DELETE
 
     def give_back(self) -> None:
         """The build failed: put every claimed folder back in the cache as it was."""
@@ -181,6 +188,17 @@ def _read_manifest(path: Path, salt: str) -> Kept | None:
         for page, (digest, size) in kept.items()
     )
     return kept if good else None
+
+
+def _records_in(folder: Path) -> int:
+    """How many records a folder holds, by its manifest or else by counting."""
+    try:
+        pages = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["pages"]
+        if isinstance(pages, dict):
+            return len(pages)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def _is_page(page: object) -> bool:

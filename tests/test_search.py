@@ -560,12 +560,14 @@ def test_a_change_to_the_record_code_reindexes_every_shard(
     assert len(after) == 2 and not set(before) & set(after)
 
 
-def test_records_set_aside_whole_are_deleted_in_the_background(
+def test_many_records_set_aside_are_deleted_in_the_background(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a change to the record code every kept folder is set aside (10,000 files at 10k):
-    the build leaves them to a background process; an ordinary edit deletes its few at once."""
+    past write.BACKGROUND_DELETE records (lowered here), the build leaves them to a background
+    process; below it, and after an ordinary edit, they are deleted at once."""
     import sitegen.search
+    import sitegen.search_records
 
     site = _ShardPerStory(make_site, tmp_path, SITE)
     site.build()
@@ -577,12 +579,17 @@ def test_records_set_aside_whole_are_deleted_in_the_background(
         real_discard(folder, output)
 
     monkeypatch.setattr(sitegen.search, "discard", recorded)
-    two = site.root / "content/articles/two.md"
-    two.write_text(two.read_text() + "\nAn edit.\n")
-    site.build()
-    assert discarded == []
     real = sitegen.search._record_code()
     monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed")
+    site.build()  # two records set aside: too few to bother a background process
+    assert discarded == []
+
+    monkeypatch.setattr(sitegen.search_records, "BACKGROUND_DELETE", 1)
+    two = site.root / "content/articles/two.md"
+    two.write_text(two.read_text() + "\nAn edit.\n")
+    site.build()  # the edited record alone is set aside, not its folder
+    assert discarded == []
+    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed again")
     site.build()
     assert len(discarded) == 1 and not discarded[0].exists()
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from sitegen.config import RelatedConfig
 from sitegen.model.entities import Article, Author, Body, Category, Tag
-from sitegen.model.related import Lists, related_articles
+from sitegen.model.related import related_articles
 
 EPOCH = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -294,37 +292,3 @@ def test_skipping_hopeless_candidates_changes_no_list() -> None:
     for config in (RelatedConfig(), RelatedConfig(count=2, include_newer=True, threshold=30)):
         got = {s: tuple(a.source for a in v) for s, v in related_articles(articles, config).items()}
         assert got == _every_candidate_scored(articles, config)
-
-
-def test_lists_computed_in_two_processes_are_the_lists_computed_in_one(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The build splits the lists between itself and a forked child (sitegen/halves.py)."""
-    import sitegen.halves
-    from sitegen.halves import in_halves
-
-    monkeypatch.setattr(sitegen.halves.threading, "active_count", lambda: 1)
-    forked: list[int] = []
-
-    def split(work: Callable[[range], Lists], count: int) -> list[Lists]:
-        parts = in_halves(work, count, min_items=2)
-        forked.append(len(parts))
-        return parts
-
-    sections, topics = ("politics", "economy", "tech"), [f"topic-{n}" for n in range(12)]
-    articles = [
-        make_article(
-            f"story-{i}",
-            i * 0.7,
-            tags=(topics[i % 12], topics[(i * 5) % 12]),
-            category=sections[i % 3],
-            authors=(f"writer-{i % 4}",),
-        )
-        for i in range(300)
-    ]
-    config = RelatedConfig(count=5, threshold=0, include_newer=True)
-    whole = related_articles(articles, config)
-    halves = related_articles(articles, config, split)
-    assert forked == [2]
-    assert list(halves.items()) == list(whole.items())
-    assert any(len(found) == 5 for found in whole.values())
