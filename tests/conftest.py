@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -59,19 +60,19 @@ def basic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 MakeSite = Callable[[dict[str, str]], Path]
 
 
+def write_site(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} under `root` and return it."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_site(tmp_path: Path) -> MakeSite:
     """Write a tiny site from {relative path: text} and return its root."""
-
-    def make(files: dict[str, str]) -> Path:
-        root = tmp_path / "site"
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        return root
-
-    return make
+    return functools.partial(write_site, tmp_path / "site")
 
 
 AUTHOR = "---\nname: Jane Doe\nrole: Reporter\n---\nJane reports.\n"

@@ -5,6 +5,7 @@ SitegenErrors. The browser side is in tests/browser/test_search_browser.py."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import shutil
@@ -21,7 +22,7 @@ from sitegen.config import SearchConfig, load_config
 from sitegen.errors import SitegenError
 from sitegen.model.entities import Article
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
-from tests.conftest import AUTHOR, MakeSite, article, build_into
+from tests.conftest import AUTHOR, MakeSite, article, build_into, write_site
 from tests.helpers import page
 
 PUBLISHED_WORD = "pelicanrost"
@@ -526,12 +527,7 @@ def test_a_story_joining_a_kept_shard_gives_the_clean_index_on_tmpfs(on_tmpfs: P
     """A story that joins a shard gets its record after the others were made; a clean build
     makes them in page order. The kept folder is laid out afresh, so the bundles still match."""
 
-    def make(files: dict[str, str]) -> Path:
-        for rel, text in files.items():
-            (on_tmpfs / "site" / rel).parent.mkdir(parents=True, exist_ok=True)
-            (on_tmpfs / "site" / rel).write_text(text, encoding="utf-8")
-        return on_tmpfs / "site"
-
+    make = functools.partial(write_site, on_tmpfs / "site")
     site = _ShardPerStory(make, on_tmpfs, SITE, shard_size=10)
     site.build()
     make(
