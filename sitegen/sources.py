@@ -243,16 +243,13 @@ _REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 def _first_control(text: str) -> tuple[int, str, str] | None:
     """Where `text` first holds a control character, itself or as a numeric reference such as
     &#x1;: (offset, character, as written)."""
-    found = []
     control = _CONTROL.search(text)
-    if control:
-        found.append((control.start(), control.group(), control.group()))
+    # Only a reference before the first literal character can come first.
     for ref in _REFERENCE.finditer(text, 0, control.start() if control else len(text)):
         code = int(ref.group(1), 16) if ref.group(1) else int(ref.group(2))
         if code <= 0x10FFFF and _CONTROL.fullmatch(chr(code)):
-            found.append((ref.start(), chr(code), ref.group()))
-            break
-    return min(found) if found else None
+            return ref.start(), chr(code), ref.group()
+    return (control.start(), control.group(), control.group()) if control else None
 
 
 def _control_message(char: str, where: str, written: str | None = None) -> str:
