@@ -125,15 +125,15 @@ class SearchIndexer:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        kept = self._finished and bool(exc) and exc[0] is None
+        succeeded = self._finished and bool(exc) and exc[0] is None
         if self._folders is not None:
             # Left after finish() without an error: the build has swapped its output in.
-            if kept:
+            if succeeded:
                 self._folders.keep(self.shards)
             else:
                 self._folders.give_back()
         if self._work is not None:
-            if kept and self._folders is not None and self._folders.bulky:
+            if succeeded and self._folders is not None and self._folders.bulky:
                 # Such as every shard's old records after a change to the settings or to
                 # sitegen: 10,000 files at 10k, ~10 s to unlink on this machine's disk.
                 discard(self._work, self.stage.output)

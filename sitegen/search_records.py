@@ -44,7 +44,7 @@ Kept = dict[str, tuple[str, int]]
 class _Undo:
     """How to give a claimed folder back to the cache as it was."""
 
-    kept: Path
+    cached: Path
     """Where the folder lives in the cache."""
     aside: Path
     """Where what it replaced went: the old files, or the whole folder (`whole`)."""
@@ -102,7 +102,8 @@ class RecordFolders:
                 if kept:  # a story joined: lay the folder out afresh, in page order
                     _set_aside(undo, folder)
                     source = undo.aside
-                if undo.whole:
+                    self.set_aside += len(kept)
+                elif undo.whole:  # its manifest was not to be trusted
                     self.set_aside += _records_in(undo.aside)
             except OSError:  # not what the manifest said: give it back, write every record
                 with contextlib.suppress(OSError):
@@ -139,9 +140,9 @@ class RecordFolders:
         self._filled = []
         self._undo = {}
         periods = {shard.period for shard in shards}
-        for kept in self.home.iterdir():
-            if kept.name not in periods and kept.is_dir() and not kept.is_symlink():
-                shutil.rmtree(kept, ignore_errors=True)
+        for folder in self.home.iterdir():
+            if folder.name not in periods and folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
 
     @property
     def bulky(self) -> bool:
@@ -161,10 +162,10 @@ class RecordFolders:
 def _claim(undo: _Undo, folder: Path, salt: str) -> Kept:
     """Move the kept folder to `folder`; what its manifest vouches for, or {} (the kept folder
     put aside whole and an empty `folder`) when it has none, or another salt's."""
-    if undo.kept.is_symlink():
+    if undo.cached.is_symlink():
         return {}  # not a folder we made: leave it alone
     try:
-        os.rename(undo.kept, folder)
+        os.rename(undo.cached, folder)
     except OSError:
         return {}  # none kept, another build holds it, or another file system
     undo.claimed = True
@@ -324,7 +325,7 @@ def _restore(undo: _Undo, folder: Path) -> None:
         return
     if undo.whole:
         shutil.rmtree(folder)
-        os.rename(undo.aside, undo.kept)
+        os.rename(undo.aside, undo.cached)
         return
     for page in undo.written:
         with contextlib.suppress(FileNotFoundError):
@@ -333,4 +334,4 @@ def _restore(undo: _Undo, folder: Path) -> None:
         os.rmdir(os.path.join(folder, rel))
     for page in undo.moved:
         os.rename(os.path.join(undo.aside, page), os.path.join(folder, page))
-    os.rename(folder, undo.kept)
+    os.rename(folder, undo.cached)
