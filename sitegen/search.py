@@ -32,6 +32,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
+from sitegen.file_writer import FileWriter
 from sitegen.model import text as text_module
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
@@ -96,6 +97,7 @@ class SearchIndexer:
         self._futures: list[Future[None]] = []
         self._finished = False
         self._pool: ThreadPoolExecutor | None = None
+        self._writer: FileWriter | None = None
         self._work: Path | None = None
 
     def __enter__(self) -> SearchIndexer:
@@ -105,8 +107,13 @@ class SearchIndexer:
                 out = self.stage.output
                 work = tempfile.mkdtemp(prefix=WORK.format(name=out.name), dir=out.parent)
                 self._work = Path(work)
+                self._writer = FileWriter()
                 self._folders = RecordFolders(
-                    self._records_home, self._work, self._salt, reuse=self.previous is not None
+                    self._records_home,
+                    self._work,
+                    self._salt,
+                    reuse=self.previous is not None,
+                    writer=self._writer,
                 )
                 # One Pagefind at a time on two cores: the build's own thread, which renders
                 # every page, is the longer of the two, and a second indexer would slow it down.
@@ -126,6 +133,9 @@ class SearchIndexer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         succeeded = self._finished and bool(exc) and exc[0] is None
+        if self._writer is not None:
+            # Stopped before its folders are kept or given back: it may still be writing.
+            self._writer.close(abandon=not succeeded)
         if self._folders is not None:
             # Left after finish() without an error: the build has swapped its output in.
             if succeeded:
@@ -167,8 +177,9 @@ class SearchIndexer:
 
     def _write_records(self, shard: Shard) -> None:
         """Each story's record at its page's path, so Pagefind gives results the page's URL;
-        only those that changed since the cache's copy (search_records.py). On the build's
-        thread: a pool thread making many quick calls waits for the GIL at each."""
+        only those that changed since the cache's copy (search_records.py). Made on the
+        build's thread (a pool thread making many quick calls waits for the GIL at each); a
+        folder laid out afresh is written by a helper process (file_writer.py)."""
         assert self._folders is not None
         self._folders.fill(shard, self._digests, self._record)
 
@@ -176,6 +187,7 @@ class SearchIndexer:
         """Let Pagefind index the shard's records into its bundle in the scratch folder."""
         assert self._work is not None
         assert self._folders is not None
+        self._folders.ready(shard)
         index_pages(self._folders.folder(shard), self._work / "out" / shard.name, self.language)
         self._folders.read(shard)
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.file_writer import FileWriter, Op, apply
 from sitegen.search_shards import Shard
 from sitegen.write import BACKGROUND_DELETE
 
@@ -63,13 +64,25 @@ class _Undo:
 class RecordFolders:
     """The record folders of a build's shards, filled in `work` and kept in `home` (None:
     written afresh every build). `reuse` off (a --clean build) trusts no kept folder, and
-    replaces them all once the build succeeds."""
+    replaces them all once the build succeeds. With a `writer`, a folder laid out afresh (every
+    folder of a cold build: 10,000 folders and files at 10k) is written by its helper process
+    while the build goes on; `ready` waits for it."""
 
-    def __init__(self, home: Path | None, work: Path, salt: str, *, reuse: bool) -> None:
+    def __init__(
+        self,
+        home: Path | None,
+        work: Path,
+        salt: str,
+        *,
+        reuse: bool,
+        writer: FileWriter | None = None,
+    ) -> None:
         self.home = home
         self.work = work
         self.salt = salt
         self.reuse = reuse
+        self._writer = writer
+        self._batches: dict[str, int] = {}
         self._undo: dict[str, _Undo] = {}
         self._filled: list[Shard] = []
         self.set_aside = 0
@@ -111,8 +124,18 @@ class RecordFolders:
                 del self._undo[shard.name]
                 shutil.rmtree(folder, ignore_errors=True)
                 kept, source = {}, None
-        _write_all(folder, wanted, record, self.salt, kept, source)
+        ops = _fresh_folder(folder, wanted, record, self.salt, kept, source)
+        if self._writer is not None:
+            self._batches[shard.name] = self._writer.send(ops)
+        else:
+            apply(ops)
         self._filled.append(shard)
+
+    def ready(self, shard: Shard) -> None:
+        """Wait until the shard's folder is written (OSError when it could not be)."""
+        batch = self._batches.get(shard.name)
+        if batch is not None and self._writer is not None:
+            self._writer.wait(batch)
 
     def read(self, shard: Shard) -> None:
         """Pagefind has read the shard's folder: without a cache to keep it in, it goes."""
@@ -254,36 +277,39 @@ def _update(
         sizes[page] = (digest, _write(target, record(page)))
     _put_aside(folder, MANIFEST, undo)
     undo.written.append(MANIFEST)
-    _write_manifest(folder, salt, sizes)
+    _write(str(folder / MANIFEST), _manifest(salt, sizes))
 
 
-def _write_all(
+def _fresh_folder(
     folder: Path,
     wanted: Mapping[str, str],
     record: Callable[[str], bytes],
     salt: str,
     kept: Kept,
     source: Path | None,
-) -> None:
-    """Fill an empty folder in page order, linking from `source` the records `kept` vouches for."""
-    folder.mkdir(exist_ok=True)
+) -> list[Op]:
+    """How to fill an empty folder in page order, linking from `source` the records `kept`
+    vouches for."""
+    ops: list[Op] = [("dir", str(folder))]
     made: set[str] = set()
     sizes: dict[str, tuple[str, int]] = {}
     for page, digest in wanted.items():
         target = os.path.join(folder, page)
         parent = os.path.dirname(target)
         if parent not in made:
-            os.makedirs(parent, exist_ok=True)
+            ops.append(("dir", parent))
             made.add(parent)
         if source is not None:
             old = os.path.join(source, page)
             if _same(old, kept.get(page), digest):
-                with contextlib.suppress(OSError):
-                    os.link(old, target)
-                    sizes[page] = kept[page]
-                    continue
-        sizes[page] = (digest, _write(target, record(page)))
-    _write_manifest(folder, salt, sizes)
+                ops.append(("link", old, target))  # copied where it cannot be linked
+                sizes[page] = kept[page]
+                continue
+        data = record(page)
+        ops.append(("file", target, data))
+        sizes[page] = (digest, len(data))
+    ops.append(("file", str(folder / MANIFEST), _manifest(salt, sizes)))
+    return ops
 
 
 def _write(path: str, data: bytes) -> int:
@@ -292,10 +318,9 @@ def _write(path: str, data: bytes) -> int:
     return len(data)
 
 
-def _write_manifest(folder: Path, salt: str, pages: Mapping[str, tuple[str, int]]) -> None:
+def _manifest(salt: str, pages: Mapping[str, tuple[str, int]]) -> bytes:
     listed = {page: list(pages[page]) for page in sorted(pages)}
-    data = json.dumps({"salt": salt, "pages": listed})
-    (folder / MANIFEST).write_text(data, encoding="utf-8")
+    return json.dumps({"salt": salt, "pages": listed}).encode()
 
 
 def _put_aside(folder: Path, page: str, undo: _Undo) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,17 @@ def basic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 MakeSite = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def on_tmpfs() -> Iterator[Path]:
+    """A folder on tmpfs, which lists a folder in the order its entries were made (ext4 lists
+    them by a hash of their names): what Pagefind finds first, it numbers first."""
+    shm = Path("/dev/shm")
+    assert shm.is_dir(), "/dev/shm (tmpfs) is needed to test the order records are laid out in"
+    folder = Path(tempfile.mkdtemp(prefix="sitegen-test-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_site(root: Path, files: dict[str, str]) -> Path:

@@ -8,10 +8,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
-import shutil
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -510,17 +507,6 @@ def test_a_reindexed_shard_writes_only_the_records_that_changed(
     site.build()
     assert made == ["Rates held"]
     assert tree(site.out / SEARCH_FOLDER) == tree(site.clean() / SEARCH_FOLDER)
-
-
-@pytest.fixture
-def on_tmpfs() -> Iterator[Path]:
-    """A folder on tmpfs, which lists a folder in the order its entries were made (ext4 lists
-    them by a hash of their names): what Pagefind finds first, it numbers first."""
-    shm = Path("/dev/shm")
-    assert shm.is_dir(), "/dev/shm (tmpfs) is needed to test the order records are laid out in"
-    folder = Path(tempfile.mkdtemp(prefix="sitegen-test-", dir=shm))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_story_joining_a_kept_shard_gives_the_clean_index_on_tmpfs(on_tmpfs: Path) -> None:

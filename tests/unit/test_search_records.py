@@ -8,6 +8,9 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
+from sitegen.file_writer import FileWriter
 from sitegen.search_records import MANIFEST, RecordFolders
 from sitegen.search_shards import Shard
 
@@ -55,13 +58,15 @@ def _build(
     salt: str = "s",
     reuse: bool = True,
     succeed: bool = True,
+    writer: FileWriter | None = None,
 ) -> tuple[dict[str, bytes], Records]:
     """One build's turn: fill the shard's folder, read it as Pagefind would, then keep it (or
     give it back, as a failed build does). Returns the records read and who was asked for one."""
     work = tmp_path / f"work{len(list(tmp_path.glob('work*')))}"
-    folders = RecordFolders(home, work, salt, reuse=reuse)
+    folders = RecordFolders(home, work, salt, reuse=reuse, writer=writer)
     records = Records(digests)
     folders.fill(shard, digests, records)
+    folders.ready(shard)
     held = _files(folders.folder(shard))
     if succeed:
         folders.keep([shard])
@@ -214,3 +219,26 @@ def test_without_a_cache_nothing_is_kept_and_periods_gone_are_dropped(tmp_path: 
     other = Shard("2026-02-01-def", "2026-02-01", (A,))
     _build(tmp_path, home, other, digests)
     assert sorted(p.name for p in home.iterdir()) == ["2026-02-01"]
+
+
+@pytest.mark.parametrize("joining", [False, True], ids=["fresh", "a story joining"])
+def test_a_helper_process_lays_out_the_same_folders(tmp_path: Path, joining: bool) -> None:
+    """Folders laid out afresh are written by a helper process during a build."""
+    kept = []
+    for way in ("in this process", "by the helper"):
+        root = tmp_path / way
+        root.mkdir()
+        writer = FileWriter() if way == "by the helper" else None
+        try:
+            digests = {A: "1", B: "1", C: "1"}
+            held, _ = _build(root, root / "cache", _shard(B, C), digests, writer=writer)
+            assert held == _expected(_shard(B, C), digests)
+            if joining:
+                digests[B] = "2"
+                held, _ = _build(root, root / "cache", _shard(A, B, C), digests, writer=writer)
+                assert held == _expected(_shard(A, B, C), digests)
+        finally:
+            if writer is not None:
+                writer.close()
+        kept.append(_tree(root / "cache"))
+    assert kept[0] == kept[1]
