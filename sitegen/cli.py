@@ -50,6 +50,16 @@ def _fail(exc: SitegenError, reporter: Reporter | None = None) -> Failed:
     return Failed("\n".join(lines))
 
 
+def _disk_error(exc: OSError) -> SitegenError:
+    where = os.fsdecode(exc.filename) if exc.filename else "the output folder"
+    reason = exc.strerror or str(exc)
+    return SitegenError(
+        where,
+        None,
+        f"{reason}; make room on the disk or fix the folder's permissions, then build again",
+    )
+
+
 def _parse_now(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -174,6 +184,8 @@ def build(
         result = run_build(request, reporter, progress)
     except SitegenError as exc:
         raise _fail(exc, reporter) from None
+    except OSError as exc:  # the disk refused: full, read-only, or a folder we may not write
+        raise _fail(_disk_error(exc), reporter) from None
     finally:
         if progress:
             progress.close()

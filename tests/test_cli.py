@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from sitegen import __version__
 from sitegen.cli import main
+from sitegen.write import Stage
 from tests.conftest import AUTHOR, FIXED_NOW, SITES, article
 
 
@@ -213,3 +215,26 @@ def test_check_warns_about_fragments_and_empty_bodies(make_site) -> None:
     )
     assert "#background" not in err
     assert "content/articles/b.md:7: warning: the article has no body" in err
+
+
+def test_a_disk_that_refuses_a_write_is_a_message_not_a_traceback(
+    make_site, tmp_path: Path, monkeypatch
+) -> None:
+    root = make_site(
+        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
+    )
+    out = tmp_path / "o"
+    assert run("build", "-s", str(root), "-o", str(out))[0] == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(self: Stage, rel: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.target(rel)))
+
+    monkeypatch.setattr(Stage, "write", full)
+    (root / "content/articles/a.md").write_text(article("A story, retold"), encoding="utf-8")
+    code, _, err = run("build", "-s", str(root), "-o", str(out))
+    assert code == 1
+    assert "Traceback" not in err
+    assert re.search(r"\.o\.staging-\d+/.*: No space left on device; make room on the disk", err)
+    assert "the previous output was left untouched" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
