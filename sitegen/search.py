@@ -9,7 +9,8 @@ and `--future` previews index them, as they show them).
 Articles are indexed in shards (search_shards.py), each a Pagefind bundle in
 `pagefind/<shard>/`, listed newest first in `pagefind/index.json` for the search page to merge.
 Pagefind runs as its own binary (the `pagefind[bin]` package), one process per shard that
-changed, one fewer at once than the build has workers (but at least one)."""
+changed: one fewer at once than the build has workers (but at least one) while the build
+renders, as many as it has workers once it waits for them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -97,6 +99,12 @@ class SearchIndexer:
         self._futures: list[Future[None]] = []
         self._finished = False
         self._pool: ThreadPoolExecutor | None = None
+        # While the build's thread renders, Pagefind gets the other cores: one process at a
+        # time per core but one; once the build waits in finish(), every core. With many
+        # shards (a cold build), each process keeps to one thread, so that the renderer has a
+        # core to itself: Pagefind's own threads took it a quarter of its speed.
+        self._slots = threading.Semaphore(max(1, workers - 1))
+        self._threads = 1 if len(self.todo) > 1 else None
         self._writer: FileWriter | None = None
         self._work: Path | None = None
 
@@ -115,9 +123,7 @@ class SearchIndexer:
                     reuse=self.previous is not None,
                     writer=self._writer,
                 )
-                # One Pagefind at a time on two cores: the build's own thread, which renders
-                # every page, is the longer of the two, and a second indexer would slow it down.
-                self._pool = ThreadPoolExecutor(max_workers=max(1, self._workers - 1))
+                self._pool = ThreadPoolExecutor(max_workers=self._workers)
                 for shard in self.todo:
                     self._write_records(shard)
                     self._futures.append(self._pool.submit(self._index, shard))
@@ -153,6 +159,7 @@ class SearchIndexer:
     def finish(self) -> tuple[int, int]:
         """Wait for every shard, stage the new bundles and pagefind/index.json; returns
         (shards, shards indexed)."""
+        self._slots.release()  # the build's thread only waits from here on
         for future in self._futures:
             future.result()
         listed = []
@@ -188,7 +195,13 @@ class SearchIndexer:
         assert self._work is not None
         assert self._folders is not None
         self._folders.ready(shard)
-        index_pages(self._folders.folder(shard), self._work / "out" / shard.name, self.language)
+        with self._slots:
+            index_pages(
+                self._folders.folder(shard),
+                self._work / "out" / shard.name,
+                self.language,
+                threads=self._threads,
+            )
         self._folders.read(shard)
 
 
@@ -250,9 +263,10 @@ def _require_pagefind() -> None:
         )
 
 
-def index_pages(site: Path, out: Path, language: str) -> None:
-    """Index the records under `site` into the bundle folder `out`. Raises SitegenError when
-    Pagefind fails (it refuses, too, when no record carries the mark)."""
+def index_pages(site: Path, out: Path, language: str, *, threads: int | None = None) -> None:
+    """Index the records under `site` into the bundle folder `out`, with at most `threads`
+    threads (None: one per core). Raises SitegenError when Pagefind fails (it refuses, too,
+    when no record carries the mark)."""
     _require_pagefind()
     command = [
         *_pagefind_command(),
@@ -265,6 +279,8 @@ def index_pages(site: Path, out: Path, language: str) -> None:
     # Pagefind reads pagefind.yml/json/toml and PAGEFIND_* variables: run it in an empty folder
     # without them, so the index depends on the site and these arguments alone.
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
+    if threads is not None:
+        env["RAYON_NUM_THREADS"] = str(threads)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-") as cwd:
         try:
             done = subprocess.run(

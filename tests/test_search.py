@@ -626,3 +626,61 @@ def test_shards_are_listed_newest_first_and_merge_into_one_search(
         assert pages == 1
         urls += [f["url"] for f in fragments]
     assert urls == ["/economy/rates-held/", "/politics/harbour-reopens/"]
+
+
+def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
+    make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two workers and many shards (a cold build), one single-threaded Pagefind runs at a
+    time while the pages render, two once the build waits for them; a one-story edit gives
+    its shard to one Pagefind with its own threads."""
+    import threading
+    import time
+    from dataclasses import replace
+
+    import sitegen.search
+    from sitegen.search import SearchIndexer
+
+    files = dict(SITE)
+    for day in range(3, 9):
+        files[f"content/articles/day-{day}.md"] = article(
+            f"Story of June {day}", date=f"2026-06-0{day}T09:00:00"
+        )
+    site = _ShardPerStory(make_site, tmp_path, files)
+    site.request = replace(site.request, jobs=2)
+    calls: list[tuple[int | None, int, bool]] = []
+    running = 0
+    lock = threading.Lock()
+    waiting = threading.Event()
+    real_index, real_finish = sitegen.search.index_pages, SearchIndexer.finish
+
+    def index(records: Path, out: Path, language: str, *, threads: int | None = None) -> None:
+        nonlocal running
+        with lock:
+            running += 1
+            calls.append((threads, running, waiting.is_set()))
+        time.sleep(0.3)  # long enough for the render to end while shards wait
+        try:
+            real_index(records, out, language, threads=threads)
+        finally:
+            with lock:
+                running -= 1
+
+    def finish(self: SearchIndexer) -> tuple[int, int]:
+        waiting.set()
+        return real_finish(self)
+
+    monkeypatch.setattr(sitegen.search, "index_pages", index)
+    monkeypatch.setattr(SearchIndexer, "finish", finish)
+    site.build()
+    assert len(calls) == 8
+    assert {threads for threads, _, _ in calls} == {1}
+    assert max(at_once for _, at_once, after in calls if not after) == 1
+    assert max(at_once for _, at_once, _ in calls) == 2
+
+    calls.clear()
+    waiting.clear()
+    two = site.root / "content/articles/two.md"
+    two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
+    site.build()
+    assert [threads for threads, _, _ in calls] == [None]
