@@ -13,7 +13,6 @@ starts in ~20 ms and imports nothing of the build."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import pickle
@@ -106,20 +105,23 @@ class FileWriter:
             self._feeder.join()
         process.wait()
         if process.stdout is not None:
-            process.stdout.close()
+            with self._reading:  # not under a thread still reading the last answers
+                process.stdout.close()
 
     def _start(self) -> None:
         # -I -S: the standard library alone, and no site-packages to import at start-up.
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", os.path.abspath(__file__)],
+            [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
         assert self._process.stdin is not None
-        with contextlib.suppress(AttributeError, OSError):
+        with contextlib.suppress(ImportError, AttributeError, OSError):
             # A 1 MB pipe (Linux): the feeder takes the interpreter's lock back after each
             # pipe-full, waiting up to 5 ms for it while the build's thread renders.
+            import fcntl
+
             fcntl.fcntl(self._process.stdin.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
         # A thread feeds the pipe: the build's thread must not block on a full one, and the
         # feeder waits in write() without holding the interpreter's lock.
@@ -135,8 +137,8 @@ class FileWriter:
                     pipe.write(_FRAME.pack(len(frame)))
                     pipe.write(frame)
                     pipe.flush()
-                except OSError:
-                    pass  # the helper stopped: `wait` reports it
+                except Exception:  # the helper stopped (OSError): `wait` reports it
+                    pass
                 with self._room:
                     self._pending -= len(frame)
                     self._room.notify_all()
@@ -153,8 +155,8 @@ class FileWriter:
             )
             return
         if line.startswith(b"!"):
-            errno, strerror, filename = json.loads(line[1:])
-            self._failure = OSError(errno, strerror, filename)
+            errno, strerror, filename, filename2 = json.loads(line[1:])
+            self._failure = OSError(errno, strerror, filename, None, filename2)
             return
         self._acknowledged = int(line)
 
@@ -166,8 +168,9 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         number, ops = pickle.loads(requests.read(length))
         try:
             apply(ops)
-        except OSError as exc:
-            detail = [exc.errno, exc.strerror or str(exc), exc.filename]
+        except Exception as exc:  # OSError, or a bug: each reaches the build, not a hang
+            error = exc if isinstance(exc, OSError) else OSError(None, repr(exc))
+            detail = [error.errno, error.strerror or str(error), error.filename, error.filename2]
             answers.write(b"!" + json.dumps(detail).encode() + b"\n")
             answers.flush()
             return
@@ -175,5 +178,17 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         answers.flush()
 
 
+def _die_with(parent: int) -> None:
+    """Linux: end with the build (a killed build must not leave a writer in its folders)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the build ended before that
+        sys.exit(0)
+
+
 if __name__ == "__main__":  # pragma: no cover - run by FileWriter as a script
+    _die_with(int(sys.argv[1]))
     _serve(sys.stdin.buffer, sys.stdout.buffer)

@@ -106,6 +106,7 @@ class SearchIndexer:
         self._slots = threading.Semaphore(max(1, workers - 1))
         self._threads = 1 if len(self.todo) > 1 else None
         self._writer: FileWriter | None = None
+        self._stopping = False
         self._work: Path | None = None
 
     def __enter__(self) -> SearchIndexer:
@@ -136,12 +137,17 @@ class SearchIndexer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        succeeded = self._finished and bool(exc) and exc[0] is None
+        if not succeeded:
+            # No shard waiting for its records or a slot starts Pagefind for a failed build.
+            self._stopping = True
+            if self._writer is not None:
+                self._writer.close(abandon=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        succeeded = self._finished and bool(exc) and exc[0] is None
         if self._writer is not None:
             # Stopped before its folders are kept or given back: it may still be writing.
-            self._writer.close(abandon=not succeeded)
+            self._writer.close()
         if self._folders is not None:
             # Left after finish() without an error: the build has swapped its output in.
             if succeeded:
@@ -196,6 +202,8 @@ class SearchIndexer:
         assert self._folders is not None
         self._folders.ready(shard)
         with self._slots:
+            if self._stopping:
+                return
             index_pages(
                 self._folders.folder(shard),
                 self._work / "out" / shard.name,
@@ -280,7 +288,8 @@ def index_pages(site: Path, out: Path, language: str, *, threads: int | None = N
     # without them, so the index depends on the site and these arguments alone.
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
     if threads is not None:
-        env["RAYON_NUM_THREADS"] = str(threads)
+        # Pagefind's indexing runs on rayon's pool, its file work on tokio's.
+        env["RAYON_NUM_THREADS"] = env["TOKIO_WORKER_THREADS"] = str(threads)
     with tempfile.TemporaryDirectory(prefix="sitegen-search-") as cwd:
         try:
             done = subprocess.run(

@@ -652,6 +652,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     running = 0
     lock = threading.Lock()
     waiting = threading.Event()
+    started = threading.Event()
     real_index, real_finish = sitegen.search.index_pages, SearchIndexer.finish
 
     def index(records: Path, out: Path, language: str, *, threads: int | None = None) -> None:
@@ -659,6 +660,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
         with lock:
             running += 1
             calls.append((threads, running, waiting.is_set()))
+        started.set()
         time.sleep(0.3)  # long enough for the render to end while shards wait
         try:
             real_index(records, out, language, threads=threads)
@@ -667,6 +669,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
                 running -= 1
 
     def finish(self: SearchIndexer) -> tuple[int, int]:
+        started.wait(timeout=30)  # a shard is being indexed while the build still renders
         waiting.set()
         return real_finish(self)
 
@@ -680,6 +683,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
 
     calls.clear()
     waiting.clear()
+    started.clear()
     two = site.root / "content/articles/two.md"
     two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
     site.build()

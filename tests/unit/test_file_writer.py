@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -81,32 +83,48 @@ def test_a_helper_that_dies_is_an_error_not_a_hang(tmp_path: Path) -> None:
         writer.close()
 
 
-def test_abandoning_stops_the_helper_where_it_is(tmp_path: Path) -> None:
+def test_abandoning_kills_the_helper_where_it_is(tmp_path: Path) -> None:
     writer = FileWriter()
-    writer.send([("dir", str(tmp_path / f"d{n}")) for n in range(20_000)])
+    writer.wait(writer.send([("dir", str(tmp_path / "first"))]))
+    writer.send([("dir", str(tmp_path / f"d{n}")) for n in range(200_000)])
     process = writer._process
     writer.close(abandon=True)
-    assert process is not None and process.returncode is not None
-    assert len(list(tmp_path.iterdir())) < 20_000
+    assert process is not None and process.returncode == -signal.SIGKILL
+    assert 1 <= len(list(tmp_path.iterdir())) < 200_001
 
 
-def test_sending_waits_once_too_much_is_pending(
+def test_sending_waits_while_too_much_is_pending(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A helper slowed by the disk must not make the build hold every record in memory."""
     monkeypatch.setattr(file_writer, "PENDING_LIMIT", 1_000_000)
     writer = FileWriter()
     try:
-        for n in range(30):
-            writer.send([("file", str(tmp_path / f"{n}.bin"), b"x" * 400_000)])
-            assert writer._pending <= 1_000_000 or n == 0
-        writer.wait(30)
-        assert len(list(tmp_path.iterdir())) == 30
+        writer.wait(writer.send([("dir", str(tmp_path / "first"))]))
+        assert writer._process is not None
+        os.kill(writer._process.pid, signal.SIGSTOP)  # a disk that does not answer
+        sent: list[int] = []
+
+        def send_many() -> None:
+            for n in range(10):
+                sent.append(writer.send([("file", str(tmp_path / f"{n}.bin"), b"x" * 400_000)]))
+
+        sender = threading.Thread(target=send_many)
+        sender.start()
+        sender.join(timeout=1.0)
+        # A stopped helper takes ~1 MB of pipe at most, and a 1 MB limit lets 2 more through.
+        assert sender.is_alive() and len(sent) < 6
+        os.kill(writer._process.pid, signal.SIGCONT)
+        sender.join(timeout=30)
+        assert not sender.is_alive() and len(sent) == 10
+        writer.wait(sent[-1])
+        assert len(list(tmp_path.glob("*.bin"))) == 10
     finally:
         writer.close()
 
 
 def test_a_link_across_file_systems_becomes_a_copy(tmp_path: Path, on_tmpfs: Path) -> None:
+    assert os.stat(tmp_path).st_dev != os.stat(on_tmpfs).st_dev, "needs two file systems"
     source = on_tmpfs / "record.html"
     source.write_bytes(b"<p>kept</p>")
     apply([("link", str(source), str(tmp_path / "record.html"))])
