@@ -246,9 +246,18 @@ def build(
         }
         new = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         dropped = set(snapshot.outputs) - set(fingerprints)
-        state.save(
-            meta, plan.changed_sources, plan.sources, new, dropped, plan.related, fingerprints
-        )
+        try:
+            state.save(
+                meta, plan.changed_sources, plan.sources, new, dropped, plan.related, fingerprints
+            )
+        except OSError as exc:
+            # The output is in place; the cache left as it was no longer describes it, and the
+            # next build, finding another output folder, rebuilds everything.
+            reporter.warn(
+                display_path(state.path, request.root), None,
+                f"the build cache could not be saved ({exc.strerror or exc}); the next build "
+                "will rebuild everything",
+            )  # fmt: skip
         clock.lap("cache")
     return BuildResult(
         pages=len(plan.jobs),

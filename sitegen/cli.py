@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -53,11 +54,13 @@ def _fail(exc: SitegenError, reporter: Reporter | None = None) -> Failed:
 def _disk_error(exc: OSError) -> SitegenError:
     where = os.fsdecode(exc.filename) if exc.filename else "the output folder"
     reason = exc.strerror or str(exc)
-    return SitegenError(
-        where,
-        None,
-        f"{reason}; make room on the disk or fix the folder's permissions, then build again",
-    )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "; make room on the disk, then build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "; make the folder writable for this user, then build again"
+    else:
+        advice = "; fix that, then build again"
+    return SitegenError(where, None, reason + advice)
 
 
 def _parse_now(value: str | None) -> datetime | None:

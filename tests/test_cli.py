@@ -238,3 +238,48 @@ def test_a_disk_that_refuses_a_write_is_a_message_not_a_traceback(
     assert re.search(r"\.o\.staging-\d+/.*: No space left on device; make room on the disk", err)
     assert "the previous output was left untouched" in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_helper_that_could_not_write_the_search_records_fails_the_build_cleanly(
+    make_site, tmp_path: Path, monkeypatch
+) -> None:
+    """The records of a cold build are written by a helper process (file_writer.py); its
+    failure reaches the command line through the search indexer's threads."""
+    from sitegen.file_writer import FileWriter
+
+    root = make_site(
+        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
+    )
+
+    def refused(self: FileWriter, batch: int) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", "/srv/site/.o.work-x/in/a.html")
+
+    monkeypatch.setattr(FileWriter, "wait", refused)
+    code, _, err = run("build", "-s", str(root), "-o", str(tmp_path / "o"))
+    assert code == 1 and "Traceback" not in err
+    assert "/srv/site/.o.work-x/in/a.html: Read-only file system; make the folder writable" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_next_build_starts_afresh(
+    make_site, tmp_path: Path, monkeypatch
+) -> None:
+    from sitegen.state import BuildState
+
+    root = make_site(
+        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
+    )
+    out = tmp_path / "o"
+    real_save = BuildState.save
+
+    def full(self: BuildState, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(BuildState, "save", full)
+    code, _, err = run("build", "-s", str(root), "-o", str(out))
+    assert code == 0
+    assert "the build cache could not be saved (No space left on device)" in err
+    assert (out / "index.html").is_file()
+    monkeypatch.setattr(BuildState, "save", real_save)
+    code, stdout, _ = run("build", "-s", str(root), "-o", str(out))
+    assert code == 0 and "(0 unchanged)" in stdout
