@@ -19,6 +19,12 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def _one_story(make_site) -> Path:
+    return make_site(
+        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
+    )
+
+
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and __version__ in out
@@ -77,9 +83,7 @@ def test_content_errors_are_all_reported_with_lines_and_exit_1(make_site, tmp_pa
 
 
 def test_failed_build_keeps_previous_output(make_site, tmp_path: Path) -> None:
-    root = make_site(
-        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
-    )
+    root = _one_story(make_site)
     out = tmp_path / "o"
     assert run("build", "-s", str(root), "-o", str(out))[0] == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -220,9 +224,7 @@ def test_check_warns_about_fragments_and_empty_bodies(make_site) -> None:
 def test_a_disk_that_refuses_a_write_is_a_message_not_a_traceback(
     make_site, tmp_path: Path, monkeypatch
 ) -> None:
-    root = make_site(
-        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
-    )
+    root = _one_story(make_site)
     out = tmp_path / "o"
     assert run("build", "-s", str(root), "-o", str(out))[0] == 0
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
@@ -247,9 +249,7 @@ def test_a_helper_that_could_not_write_the_search_records_fails_the_build_cleanl
     failure reaches the command line through the search indexer's threads."""
     from sitegen.file_writer import FileWriter
 
-    root = make_site(
-        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
-    )
+    root = _one_story(make_site)
 
     def refused(self: FileWriter, batch: int) -> None:
         raise OSError(errno.EROFS, "Read-only file system", "/srv/site/.o.work-x/in/a.html")
@@ -266,9 +266,7 @@ def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_next_build_starts_afr
 ) -> None:
     from sitegen.state import BuildState
 
-    root = make_site(
-        {"content/authors/jane-doe.md": AUTHOR, "content/articles/a.md": article("A story")}
-    )
+    root = _one_story(make_site)
     out = tmp_path / "o"
     real_save = BuildState.save
 
