@@ -102,7 +102,7 @@ class SearchIndexer:
         # While the build's thread renders, Pagefind gets the other cores: one process at a
         # time per core but one; once the build waits in finish(), every core. With many
         # shards (a cold build), each process keeps to one thread, so that the renderer has a
-        # core to itself: Pagefind's own threads took it a quarter of its speed.
+        # core to itself: beside Pagefind's own threads it rendered 15% slower.
         self._slots = threading.Semaphore(max(1, workers - 1))
         self._threads = 1 if len(self.todo) > 1 else None
         self._writer: FileWriter | None = None
