@@ -7,8 +7,8 @@ search records alone: up to 9 s on the build's thread, which renders pages meanw
 
 A FileWriter sends batches of operations (make a folder, write a file, link one) through a
 pipe to a helper that applies them in order and acknowledges each batch; `wait(batch)` blocks
-until it has. The helper is this file run as a script on the standard library alone, so it
-starts in ~20 ms and imports nothing of the build."""
+until it has. The helper runs this module's `main` on the standard library alone, so it
+starts in ~20 ms and imports nothing of the build but sitegen.halves."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ import sys
 import threading
 from collections.abc import Sequence
 from typing import IO
+
+from sitegen.halves import die_with_parent
 
 Op = tuple[str, str] | tuple[str, str, bytes | str]
 """("dir", path): make the folder and its parents; ("file", path, data): write the file (its
@@ -109,9 +111,11 @@ class FileWriter:
                 process.stdout.close()
 
     def _start(self) -> None:
-        # -I -S: the standard library alone, and no site-packages to import at start-up.
+        # -I -S: the standard library alone, and no site-packages to import at start-up;
+        # sitegen itself from where this module is.
+        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid())],
+            [sys.executable, "-I", "-S", "-c", _HELPER, package_parent, str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -178,17 +182,12 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         answers.flush()
 
 
-def _die_with(parent: int) -> None:
-    """Linux: end with the build (a killed build must not leave a writer in its folders)."""
-    with contextlib.suppress(Exception):
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the build ended before that
-        sys.exit(0)
+def main(parent: int) -> None:  # pragma: no cover - the helper, run by FileWriter
+    if die_with_parent(parent):
+        _serve(sys.stdin.buffer, sys.stdout.buffer)
 
 
-if __name__ == "__main__":  # pragma: no cover - run by FileWriter as a script
-    _die_with(int(sys.argv[1]))
-    _serve(sys.stdin.buffer, sys.stdout.buffer)
+_HELPER = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from sitegen.file_writer import main; main(int(sys.argv[2]))"
+)

@@ -69,9 +69,8 @@ def _child(
         for number in _STOPPING:
             signal.signal(number, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-        die_with_parent()
-        if os.getppid() != parent:
-            return  # the build ended before the child could ask to end with it
+        if not die_with_parent(parent):
+            return
         os.close(read)
         data = pickle.dumps(work(part), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as pipe:
@@ -81,9 +80,10 @@ def _child(
         os._exit(status)
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> bool:
     """Ask the kernel to end this process when its parent ends, so that a killed build leaves
-    no child computing for nobody (Linux only; elsewhere a child ends at its next write)."""
+    no child computing for nobody (Linux only; elsewhere a child ends at its next write).
+    False when `parent` (its pid) has already ended: too late to ask, the child should stop."""
     try:
         import ctypes
 
@@ -91,3 +91,4 @@ def die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    return parent is None or os.getppid() == parent
