@@ -274,10 +274,12 @@ def _update(
         _put_aside(folder, page, undo)
         _make_parents(folder, os.path.dirname(page), undo)
         undo.written.append(page)
-        sizes[page] = (digest, _write(target, record(page)))
+        data = record(page)
+        apply([("file", target, data)])
+        sizes[page] = (digest, len(data))
     _put_aside(folder, MANIFEST, undo)
     undo.written.append(MANIFEST)
-    _write(str(folder / MANIFEST), _manifest(salt, sizes))
+    apply([("file", str(folder / MANIFEST), _manifest(salt, sizes))])
 
 
 def _fresh_folder(
@@ -310,12 +312,6 @@ def _fresh_folder(
         sizes[page] = (digest, len(data))
     ops.append(("file", str(folder / MANIFEST), _manifest(salt, sizes)))
     return ops
-
-
-def _write(path: str, data: bytes) -> int:
-    with open(path, "wb") as handle:
-        handle.write(data)
-    return len(data)
 
 
 def _manifest(salt: str, pages: Mapping[str, tuple[str, int]]) -> bytes:
