@@ -15,7 +15,7 @@ import hashlib
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -27,6 +27,7 @@ import jinja2
 from sitegen import __version__
 from sitegen.assets import collect_static, static_info
 from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config
+from sitegen.edit_plan import digest_owners, frame_digest, shows, touched_jobs
 from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.halves import die_with_parent
 from sitegen.links import check_body_links
@@ -113,6 +114,8 @@ class BuildResult:
     seconds: float
     output: Path
     timings: tuple[tuple[str, float], ...]
+    planned: int = 0
+    """Pages planned: all of them, or only those an edit can have changed (edit_plan.py)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,8 @@ class Plan:
     sources: dict[str, CachedSource]
     changed_sources: dict[str, CachedSource]
     related: tuple[str, Mapping[str, tuple[str, ...]]] | None
+    frame: str = ""
+    """What the site's shape depends on besides its sources (edit_plan.frame_digest)."""
 
 
 class _Clock:
@@ -186,6 +191,8 @@ def build(
         trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
         previous = snapshot.outputs if trusted else {}
         fingerprints: dict[str, str] = {}
+        shown: dict[str, str] = {}
+        owners: dict[str, str] = {}
         unchanged = 0
         carried: list[str] = []
         # Search starts before the pages are planned: Pagefind indexes the records of the shards
@@ -202,11 +209,19 @@ def build(
                 carried.append(job.path)
                 unchanged += 1
                 return
+            if previous.get(job.path) != fingerprint:
+                if not owners:
+                    owners.update(digest_owners(rest.planner.digests))
+                shown[job.path] = shows(job, owners)
             data = renderer.render(job)
             if data is not None and not renderer.errors:
                 stage.write_unless_same(job.path, data, output / job.path)
 
-        plan = finish_plan(plan, rest, reporter, clock)
+        plan, kept = _plan_pages(plan, rest, reporter, clock, snapshot, previous, state, stage, now)
+        for path in kept:
+            fingerprints[path] = previous[path]
+        carried += kept
+        unchanged += len(kept)
         total = len(plan.jobs)
         for done, job in enumerate(plan.jobs, start=1):
             if renderer.full:
@@ -221,6 +236,7 @@ def build(
             stat = source.stat()
             fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
             fingerprints[rel] = fingerprint
+            shown[rel] = ""  # a copy: it shows no article
             old = output / rel
             if previous.get(rel) == fingerprint and old.is_file():
                 stage.link_or_copy(rel, old)
@@ -241,15 +257,17 @@ def build(
         meta = {
             "stamp": stamp,
             "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
-            "outputs": str(len(plan.jobs)),
+            "outputs": str(len(plan.jobs) + len(kept)),
             "output_id": staged_id,
+            "frame": plan.frame,
         }
         new = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         dropped = set(snapshot.outputs) - set(fingerprints)
         try:
             state.save(
-                meta, plan.changed_sources, plan.sources, new, dropped, plan.related, fingerprints
-            )
+                meta, plan.changed_sources, plan.sources, new, dropped, plan.related,
+                fingerprints, shown,
+            )  # fmt: skip
         except OSError as exc:
             # The output is in place; the cache left as it was no longer describes it, and the
             # next build, finding another output folder, rebuilds everything.
@@ -260,13 +278,14 @@ def build(
             )  # fmt: skip
         clock.lap("cache")
     return BuildResult(
-        pages=len(plan.jobs),
+        pages=len(plan.jobs) + len(kept),
         unchanged=unchanged,
         files=stage.files_written,
         bytes_written=stage.bytes_written,
         seconds=time.perf_counter() - clock.started,
         output=plan.output,
         timings=tuple(clock.timings),
+        planned=len(plan.jobs),
     )
 
 
@@ -365,8 +384,43 @@ def prepare_plan(
         planner.info, site.build_time.year,
     )  # fmt: skip
     clock.lap("plan")
-    plan = Plan(config, output, site, (), static, env, digest, sources, changed, relate.saved)
+    frame = frame_digest(digest, infos, request.options)
+    plan = Plan(
+        config, output, site, (), static, env, digest, sources, changed, relate.saved, frame
+    )
     return plan, _Rest(planner, urls, root, settings_key)
+
+
+def _plan_pages(
+    plan: Plan,
+    rest: _Rest,
+    reporter: Reporter,
+    clock: _Clock,
+    snapshot: Snapshot,
+    previous: Mapping[str, str],
+    state: BuildState | None,
+    stage: Stage,
+    now: datetime,
+) -> tuple[Plan, list[str]]:
+    """`plan` with its jobs: every page, or after an edit that moved nothing only the pages
+    it can have changed (edit_plan.py), with the last build's other pages (of `previous`, its
+    fingerprints) to carry over."""
+    pages = [p for p in previous if p not in plan.static]
+    if state is not None and pages:
+        touched = touched_jobs(
+            rest.planner, plan.sources, plan.changed_sources, snapshot.sources, snapshot.meta,
+            plan.frame, now, pages, state.showing,
+        )  # fmt: skip
+        if touched is not None:
+            paths = {job.path for job in touched}
+            kept = [p for p in pages if p not in paths]
+            # A page the live output has lost is planned again, with all the others.
+            if all(stage.previous_has(p) for p in kept):
+                plan = replace(plan, jobs=tuple(touched))
+                _check_links(plan, rest, reporter, pages)
+                clock.lap("plan")
+                return plan, kept
+    return finish_plan(plan, rest, reporter, clock), []
 
 
 def finish_plan(
@@ -391,17 +445,22 @@ def finish_plan(
     ]
     if clashes:
         raise BuildError(clashes)
+    _check_links(plan, rest, reporter, planned)
+    clock.lap("plan")
+    return replace(plan, jobs=tuple(jobs))
+
+
+def _check_links(plan: Plan, rest: _Rest, reporter: Reporter, pages: Iterable[str]) -> None:
+    """Warn about links in published bodies to `pages` and static files that do not exist."""
     site, sources = plan.site, plan.sources
     published = {*(a.source for a in site.articles), *(p.source for p in site.pages)}
     check_body_links(
         {rel: c.markup for rel, c in sources.items() if rel in published and c.markup},
         rest.urls,
-        planned | set(plan.static),
+        {*pages, *plan.static},
         {c.source.rel: c.source for c in sources.values()},
         reporter,
     )
-    clock.lap("plan")
-    return replace(plan, jobs=tuple(jobs))
 
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:

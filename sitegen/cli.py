@@ -201,6 +201,11 @@ def build(
     if verbose:
         for stage, seconds in result.timings:
             click.echo(f"  {stage:<10} {seconds:7.3f} s")
+        if result.planned < result.pages:
+            click.echo(
+                f"  planned {result.planned:,} of {result.pages:,} pages: those showing the "
+                "edited stories (nothing else they hold changed)"
+            )
     if not quiet:
         mb = result.bytes_written / 1_000_000
         click.echo(

@@ -29,7 +29,7 @@ from sitegen.markup import Markup
 from sitegen.model.articles import ArticleDraft
 from sitegen.sources import SourceFile
 
-SCHEMA = f"6:{__version__}"
+SCHEMA = f"7:{__version__}"
 BUCKETS = 64
 """Sources are pickled in this many groups, by a hash of their path: 10,000 rows unpickled
 one by one took twice as long as the same rows in 64 lists, and an edit rewrites one list."""
@@ -99,7 +99,9 @@ class BuildState:
             );
             -- Which version of each file's HTML is kept, without reading the HTML itself.
             CREATE INDEX IF NOT EXISTS html_version ON html (rel, digest, markup_key);
-            CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT);
+            -- shows: the ids of the articles whose digests the output's fingerprint covers
+            -- (edit_plan.article_id), so an edit finds the pages showing what it changed.
+            CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, shows TEXT);
             CREATE TABLE IF NOT EXISTS related (signature TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB);
             """
@@ -167,6 +169,22 @@ class BuildState:
             return None
         return row
 
+    def showing(self, ids: Iterable[str]) -> set[str] | None:
+        """The outputs whose fingerprints cover any of the articles `ids`, and any output the
+        cache does not know that of; None when the cache cannot tell."""
+        ids = sorted(ids)
+        if not self.path.exists():
+            return None
+        test = " OR ".join(["instr(shows, ?) > 0"] * len(ids)) or "0"
+        try:
+            with closing(self._connect()) as db:
+                rows = db.execute(
+                    f"SELECT path FROM outputs WHERE shows IS NULL OR {test}", ids
+                ).fetchall()
+        except sqlite3.Error:
+            return None
+        return {path for (path,) in rows}
+
     def meta(self) -> dict[str, str]:
         """The small table only: enough to tell that nothing changed."""
         if not self.path.exists():
@@ -201,9 +219,11 @@ class BuildState:
         gone_outputs: Iterable[str],
         related: tuple[str, Mapping[str, tuple[str, ...]]] | None,
         every_output: Mapping[str, str] | None = None,
+        shows: Mapping[str, str] | None = None,
     ) -> None:
         """Record a successful build: `present` are all its sources, `outputs` the new or
-        changed fingerprints (`every_output` all of them, to remember)."""
+        changed fingerprints (`every_output` all of them, to remember), `shows` the articles
+        each of those outputs shows (see `showing`; one missing from it is taken to show any)."""
         keep = set(present)
         reader = _READERS.pop(self.path, None)
         if reader is not None:
@@ -248,7 +268,11 @@ class BuildState:
             stale = [(rel,) for (rel,) in db.execute("SELECT rel FROM html") if rel not in keep]
             db.executemany("DELETE FROM html WHERE rel = ?", stale)
             db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone_outputs])
-            db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?)", list(outputs.items()))
+            shown = shows or {}
+            db.executemany(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                [(path, mark, shown.get(path)) for path, mark in outputs.items()],
+            )
             db.executemany(
                 "INSERT OR REPLACE INTO templates VALUES (?, ?)", self._templates.items()
             )

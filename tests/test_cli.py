@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -44,6 +45,26 @@ def test_build_prints_a_summary(tmp_path: Path) -> None:
     assert code == 0, err
     assert re.search(r"^Built \d+ pages in \d+\.\d s", out, re.M)
     assert (tmp_path / "o" / "index.html").is_file()
+
+
+def test_verbose_builds_time_their_stages_and_say_when_an_edit_planned_few_pages(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic" / "site", site)
+    args = ["build", "-s", str(site), "-o", str(tmp_path / "o"), "--now", FIXED_NOW, "-v"]
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert re.search(r"^  render +\d+\.\d{3} s$", out, re.M)
+    assert "planned" not in out
+    story = site / "content/articles/science/bee-census.md"
+    story.write_text(story.read_text(encoding="utf-8").replace("Paragraph 5", "Paragraph five"))
+    code, out, err = run(*args)
+    assert code == 0, err
+    found = re.search(
+        r"^  planned (\d+) of (\d+) pages: those showing the edited stories", out, re.M
+    )
+    assert found and 0 < int(found[1]) < int(found[2]), out
 
 
 def test_usage_errors_exit_2() -> None:

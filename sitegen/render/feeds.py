@@ -142,15 +142,9 @@ def plan_sitemaps(
                 jobs.append(_whole(name, "sitemap.xml", SitemapContext(entries=part)))
             jobs.append(_whole("sitemap.xml", "sitemap-index.xml", SitemapContext(entries=parts)))
         sitemaps.append(urls.absolute(urls.special("/sitemap.xml")))
-    if config.sitemap.news:
-        since = site.build_time - timedelta(hours=config.sitemap.news_hours)
-        recent = [a for a in site.articles if listed(a, site) and a.date >= since]
-        recent = recent[:NEWS_SITEMAP_MAX]
-        context = NewsSitemapContext(
-            site=info, publication_language=_news_language(config.language), articles=recent
-        )
-        deps = ("news", *(digests.card[a.source] for a in recent))
-        jobs.append(RenderJob("news-sitemap.xml", "news-sitemap.xml", lambda: context, deps))
+    news = plan_news_sitemap(site, config, info, digests)
+    if news:
+        jobs += news
         sitemaps.append(urls.absolute(urls.special("/news-sitemap.xml")))
     if config.robots.enabled:
         robots = RobotsContext(
@@ -158,6 +152,22 @@ def plan_sitemaps(
         )
         jobs.append(_whole("robots.txt", "robots.txt", robots))
     return jobs
+
+
+def plan_news_sitemap(
+    site: Site, config: SiteConfig, info: SiteInfo, digests: Digests
+) -> list[RenderJob]:
+    """The news sitemap's job, when it is on: the stories of the last `news_hours`."""
+    if not config.sitemap.news:
+        return []
+    since = site.build_time - timedelta(hours=config.sitemap.news_hours)
+    recent = [a for a in site.articles if listed(a, site) and a.date >= since]
+    recent = recent[:NEWS_SITEMAP_MAX]
+    context = NewsSitemapContext(
+        site=info, publication_language=_news_language(config.language), articles=recent
+    )
+    deps = ("news", *(digests.card[a.source] for a in recent))
+    return [RenderJob("news-sitemap.xml", "news-sitemap.xml", lambda: context, deps)]
 
 
 def sitemap_chunks(entries: Sequence[SitemapEntry]) -> list[list[SitemapEntry]]:

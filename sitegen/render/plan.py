@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import quote
@@ -35,7 +35,13 @@ from sitegen.render.contexts import (
     SiteInfo,
 )
 from sitegen.render.digests import Digests, site_digests
-from sitegen.render.feeds import feed_alternates, listed, plan_feeds, plan_sitemaps
+from sitegen.render.feeds import (
+    feed_alternates,
+    listed,
+    plan_feeds,
+    plan_news_sitemap,
+    plan_sitemaps,
+)
 from sitegen.render.jobs import RenderJob, Searchable
 from sitegen.render.search_record import search_record
 
@@ -99,6 +105,27 @@ class SitePlanner:
     def search_record(self, path: str) -> bytes:
         """What search indexes of the article whose page is at `path` (from `searchable()`)."""
         return search_record(self._at[path], self._config.language)
+
+    def article_at(self, path: str) -> RenderJob | None:
+        """The job of the article page at `path`, None when no article's page is there."""
+        article = self._at.get(path)
+        return self._planner.article(article) if article is not None else None
+
+    def around(self, sources: Collection[str]) -> list[RenderJob]:
+        """The outputs besides article pages that may list the articles `sources`: the front
+        page, the 404 page, the lists holding one of them, the feeds and the news sitemap."""
+        site, config, urls, info, digests = (
+            self._site, self._config, self._urls, self.info, self.digests
+        )  # fmt: skip
+        planner = self._planner
+        edited = [a for a in site.articles if a.source in sources]
+        return [
+            planner.index(),
+            planner.not_found(),
+            *planner.lists(edited),
+            *plan_feeds(site, config, urls, info, digests),
+            *plan_news_sitemap(site, config, info, digests),
+        ]
 
     def everything(self) -> list[RenderJob]:
         """Every output."""
@@ -272,19 +299,27 @@ class _Planner:
     def searchable(self, article: Article) -> Searchable:
         return Searchable(article.date.date().isoformat(), self.digests.search[article.source])
 
-    def lists(self) -> list[RenderJob]:
+    def lists(self, only: Sequence[Article] | None = None) -> list[RenderJob]:
+        """The pages of every list; with `only`, just the pages that list one of its articles."""
+        site = self.site
+        terms: list[tuple[ListKind, Category | Tag | Author | Archive, str, str, Sequence[Article]]]
+        terms = [("category", c, c.name, "", site.by_category[c.slug]) for c in site.categories]
+        terms += [("tag", t, f"Tag: {t.name}", "", site.by_tag[t.slug]) for t in site.tags]
+        terms += [
+            ("author", p, p.name, p.role, site.by_author.get(p.slug, ())) for p in site.authors
+        ]
+        terms += [
+            ("archive", a, f"{MONTHS[a.month - 1]} {a.year}", "", a.articles) for a in site.archives
+        ]
         jobs: list[RenderJob] = []
-        for category in self.site.categories:
-            articles = self.site.by_category[category.slug]
-            jobs += self.paginate("category", category, category.name, "", articles)
-        for tag in self.site.tags:
-            jobs += self.paginate("tag", tag, f"Tag: {tag.name}", "", self.site.by_tag[tag.slug])
-        for author in self.site.authors:
-            articles = self.site.by_author.get(author.slug, ())
-            jobs += self.paginate("author", author, author.name, author.role, articles)
-        for archive in self.site.archives:
-            title = f"{MONTHS[archive.month - 1]} {archive.year}"
-            jobs += self.paginate("archive", archive, title, "", archive.articles)
+        ids = {id(a) for a in only or ()}
+        for kind, term, title, description, articles in terms:
+            if only is None:
+                jobs += self.paginate(kind, term, title, description, articles)
+            elif any(_holds(kind, term, a) for a in only):
+                per_page = self.config.per_page
+                numbers = {i // per_page + 1 for i, a in enumerate(articles) if id(a) in ids}
+                jobs += self.paginate(kind, term, title, description, articles, numbers)
         return jobs
 
     def paginate(
@@ -294,7 +329,9 @@ class _Planner:
         title: str,
         description: str,
         articles: Sequence[Article],
+        numbers: Collection[int] | None = None,
     ) -> list[RenderJob]:
+        """The list's pages, or those of `numbers` (counted from 1)."""
         per_page = self.config.per_page
         total = max(1, -(-len(articles) // per_page))
         first = term.url
@@ -309,6 +346,8 @@ class _Planner:
         origin = f"the {noun} page of {getattr(term, 'name', title)!r}"
         jobs = []
         for number, url in page_urls:
+            if numbers is not None and number not in numbers:
+                continue
             chunk = articles[(number - 1) * per_page : number * per_page]
             deps = (kind, term_key, f"{number}/{total}", *self.cards(chunk))
             newest = max((a.modified for a in chunk), default=None)
@@ -452,6 +491,15 @@ class _ListPage:
             pager=Pager(number, total, prev_url, next_url, self.page_urls),
             breadcrumbs=crumbs,
         )
+
+
+def _holds(kind: ListKind, term: Category | Tag | Author | Archive, article: Article) -> bool:
+    """Whether the list of `term` holds `article`, going by the article's own fields."""
+    if isinstance(term, Archive):
+        return (term.year, term.month) == (article.date.year, article.date.month)
+    if kind == "category":
+        return term == article.category
+    return term in (article.tags if kind == "tag" else article.authors)
 
 
 def share_links(url: str, title: str) -> list[ShareLink]:
