@@ -55,6 +55,26 @@ def frame_digest(
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def edited_articles(
+    sources: Mapping[str, CachedSource],
+    changed: Iterable[str],
+    before: Mapping[str, CachedSource],
+) -> list[str] | None:
+    """The `changed` sources when each is an article whose front matter, as checked, is what
+    it was in `before` (the last build's sources), less those read again unchanged (a file
+    saved within its timestamp's tick is); None when any other source changed."""
+    edited = []
+    for rel in changed:
+        new, old = sources[rel], before.get(rel)
+        if new.source.kind != "article" or new.draft is None or old is None:
+            return None
+        if new.draft != old.draft:
+            return None
+        if new.digest != old.digest:
+            edited.append(rel)
+    return edited
+
+
 def touched_jobs(
     planner: SitePlanner,
     sources: Mapping[str, CachedSource],
@@ -75,12 +95,9 @@ def touched_jobs(
     until = meta.get("valid_until")
     if not until or now >= datetime.fromisoformat(until):
         return None  # an embargo lifts or a story leaves the news window: lists move
-    edited = []
-    for rel in changed:
-        new, old = sources[rel], before[rel]
-        if new.source.kind != "article" or new.draft is None or new.draft != old.draft:
-            return None
-        edited.append(rel)
+    edited = edited_articles(sources, changed, before)
+    if edited is None:
+        return None
     if not edited:
         return []
     touched = showing({article_id(rel) for rel in edited})

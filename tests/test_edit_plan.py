@@ -72,9 +72,10 @@ def test_a_body_edit_plans_only_the_pages_that_show_the_story(site: Path, tmp_pa
     assert first.planned == first.pages
     before = _tree(out)
     story = site / STORY
-    for word in ["five", "5 again", "five more"]:
+    for number, word in [(5, "five"), (4, "four"), (3, "three")]:
         text = story.read_text(encoding="utf-8")
-        story.write_text(text.replace("Paragraph 5", f"Paragraph {word}", 1), encoding="utf-8")
+        assert f"Paragraph {number}" in text
+        story.write_text(text.replace(f"Paragraph {number}", f"Paragraph {word}", 1))
         result = _build(site, out, cache)
         assert result.pages == first.pages
         # The story's page, the lists and feeds that show it, the pages relating to it.
