@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
@@ -42,6 +42,9 @@ from sitegen.render.search_record import BODY_MARK
 from sitegen.search_records import RecordFolders
 from sitegen.search_shards import Shard, plan_shards
 from sitegen.write import WORK, Stage, discard, tree_pairs
+
+if TYPE_CHECKING:
+    from sitegen.search_early import EarlyIndex
 
 SEARCH_FOLDER = "pagefind"
 """Folder of the search bundles in the output; the search page reads index.json in it."""
@@ -80,12 +83,13 @@ class SearchIndexer:
         salt: str,
         workers: int,
         records: Path | None = None,
+        early: EarlyIndex | None = None,
     ) -> None:
         self.stage = stage
         self.previous = stage.output if reuse else None
-        self.language = _index_language(config.language)
+        self.language = index_language(config.language)
         self._record = record
-        salt = f"{salt}:{__version__}:{_record_code()}:{_pagefind_version()}:{self.language}"
+        salt = records_salt(salt, config)
         self.shards = plan_shards(pages, config.search.shard_size, salt)
         self._digests = {path: searchable.digest for path, searchable in pages}
         self._salt = salt
@@ -108,6 +112,8 @@ class SearchIndexer:
         self._writer: FileWriter | None = None
         self._stopping = False
         self._work: Path | None = None
+        self._early = early
+        """A guess at a shard, indexed since the sources were read (search_early.py)."""
 
     def __enter__(self) -> SearchIndexer:
         try:
@@ -125,9 +131,16 @@ class SearchIndexer:
                     writer=self._writer,
                 )
                 self._pool = ThreadPoolExecutor(max_workers=self._workers)
+                early = self._early
+                # The early guess links the records of a kept folder that filling may move.
+                if early is not None and not early.ready():
+                    early = None
                 for shard in self.todo:
+                    task = self._index
+                    if early is not None and early.matches(shard, self._digests, self._record):
+                        task = self._adopt
                     self._write_records(shard)
-                    self._futures.append(self._pool.submit(self._index, shard))
+                    self._futures.append(self._pool.submit(task, shard))
             if self._kept:
                 files = self.stage.previous_files(SEARCH_FOLDER)
                 self.stage.carry([rel for rel in files if rel.split("/", 2)[1] in self._kept])
@@ -212,6 +225,28 @@ class SearchIndexer:
             )
         self._folders.read(shard)
 
+    def _adopt(self, shard: Shard) -> None:
+        """Take the early guess's bundle for the shard (it matched); index the shard as usual
+        should Pagefind have failed there."""
+        assert self._early is not None and self._work is not None and self._folders is not None
+        self._folders.ready(shard)
+        try:
+            bundle = self._early.bundle()
+        except SitegenError:
+            self._index(shard)
+            return
+        (self._work / "out").mkdir(exist_ok=True)
+        os.rename(bundle, self._work / "out" / shard.name)
+        self._folders.read(shard)
+
+
+def records_salt(settings: str, config: SiteConfig) -> str:
+    """Everything the records and bundles depend on besides the stories: `settings` (the
+    settings the sources were read under), sitegen's and Pagefind's versions, the code that
+    makes records, the index's language."""
+    language = index_language(config.language)
+    return f"{settings}:{__version__}:{_record_code()}:{_pagefind_version()}:{language}"
+
 
 def _folder(shard: Shard) -> str:
     """The output path of the shard's bundle."""
@@ -275,59 +310,91 @@ def index_pages(site: Path, out: Path, language: str, *, threads: int | None = N
     """Index the records under `site` into the bundle folder `out`, with at most `threads`
     threads (None: one per core). Raises SitegenError when Pagefind fails (it refuses, too,
     when no record carries the mark)."""
-    _require_pagefind()
-    command = [
-        *_pagefind_command(),
-        "--site", str(site.resolve()),
-        "--output-path", str(out.resolve()),
-        "--root-selector", f"[{BODY_MARK}]",
-        "--force-language", language,
-        "--silent",
-    ]  # fmt: skip
-    # Pagefind reads pagefind.yml/json/toml and PAGEFIND_* variables: run it in an empty folder
-    # without them, so the index depends on the site and these arguments alone.
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
-    if threads is not None:
-        # Pagefind's indexing runs on rayon's pool, its file work on tokio's.
-        env["RAYON_NUM_THREADS"] = env["TOKIO_WORKER_THREADS"] = str(threads)
-    with tempfile.TemporaryDirectory(prefix="sitegen-search-") as cwd:
+    with PagefindRun(site, out, language, threads=threads) as run:
+        run.wait()
+
+
+class PagefindRun:
+    """One Pagefind process indexing the records under `site` into the bundle `out`, started
+    on entering; `wait()` for its bundle, or leave to stop it."""
+
+    def __init__(self, site: Path, out: Path, language: str, *, threads: int | None) -> None:
+        self.site, self.out, self.language, self.threads = site, out, language, threads
+        self._cwd: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> PagefindRun:
+        _require_pagefind()
+        command = [
+            *_pagefind_command(),
+            "--site", str(self.site.resolve()),
+            "--output-path", str(self.out.resolve()),
+            "--root-selector", f"[{BODY_MARK}]",
+            "--force-language", self.language,
+            "--silent",
+        ]  # fmt: skip
+        # Pagefind reads pagefind.yml/json/toml and PAGEFIND_* variables: run it in an empty
+        # folder without them, so the index depends on the site and these arguments alone.
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND_")}
+        if self.threads is not None:
+            # Pagefind's indexing runs on rayon's pool, its file work on tokio's.
+            env["RAYON_NUM_THREADS"] = env["TOKIO_WORKER_THREADS"] = str(self.threads)
+        self._cwd = tempfile.TemporaryDirectory(prefix="sitegen-search-")
         try:
-            done = subprocess.run(
+            self._process = subprocess.Popen(
                 command,
-                cwd=cwd,
+                cwd=self._cwd.name,
                 env=env,
                 stdin=subprocess.DEVNULL,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                timeout=TIMEOUT,
-                check=False,
             )
+        except OSError as exc:
+            self._cwd.cleanup()
+            raise SitegenError("search", None, f"Pagefind could not be started: {exc}") from None
+        return self
+
+    def wait(self) -> None:
+        """Wait for the bundle; SitegenError when Pagefind failed or hung."""
+        assert self._process is not None
+        try:
+            stdout, stderr = self._process.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise SitegenError(
                 "search", None, f"Pagefind did not finish indexing within {TIMEOUT} seconds"
             ) from None
-        except OSError as exc:
-            raise SitegenError("search", None, f"Pagefind could not be started: {exc}") from None
-    if done.returncode == 0 and _complete(out):
-        for name in _UNUSED:
-            (out / name).unlink(missing_ok=True)
-        stabilise_bundle(out)
-        return
-    output = "\n".join(
-        line for line in (done.stderr + done.stdout).splitlines() if line.strip()
-    ).strip()
-    lines = output.splitlines()
-    detail = "\n".join(dict.fromkeys(lines[-6:])) if lines else "no output"
-    raise SitegenError(
-        "search",
-        None,
-        f"Pagefind failed to index {site} (exit code {done.returncode}):\n{detail}\n"
-        "Check that `pip install 'pagefind[bin]'` installed its binary for this machine, "
-        "or turn search off with `[search] enabled = false` in sitegen.toml",
-    )
+        out = self.out
+        if self._process.returncode == 0 and _complete(out):
+            for name in _UNUSED:
+                (out / name).unlink(missing_ok=True)
+            stabilise_bundle(out)
+            return
+        output = "\n".join(line for line in (stderr + stdout).splitlines() if line.strip())
+        lines = output.strip().splitlines()
+        detail = "\n".join(dict.fromkeys(lines[-6:])) if lines else "no output"
+        raise SitegenError(
+            "search",
+            None,
+            f"Pagefind failed to index {self.site} (exit code {self._process.returncode}):\n"
+            f"{detail}\nCheck that `pip install 'pagefind[bin]'` installed its binary for this "
+            "machine, or turn search off with `[search] enabled = false` in sitegen.toml",
+        )
+
+    def kill(self) -> None:
+        """Stop Pagefind (from any thread): `wait()` then fails."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+        if self._cwd is not None:
+            self._cwd.cleanup()
 
 
-def _index_language(language: str) -> str:
+def index_language(language: str) -> str:
     """Pagefind's language code (ISO 639-1) for the site's BCP 47 tag: en-GB -> en. One index for
     the whole site; pagefind.js picks it from <html lang> by the same primary subtag."""
     return language.split("-", 1)[0].lower()

@@ -124,7 +124,7 @@ class RecordFolders:
                 del self._undo[shard.name]
                 shutil.rmtree(folder, ignore_errors=True)
                 kept, source = {}, None
-        ops = _fresh_folder(folder, wanted, record, self.salt, kept, source)
+        ops = fresh_folder(folder, wanted, record, self.salt, kept, source)
         if self._writer is not None:
             self._batches[shard.name] = self._writer.send(ops)
         else:
@@ -197,6 +197,11 @@ def _claim(undo: _Undo, folder: Path, salt: str) -> Kept:
         _set_aside(undo, folder)
         return {}
     return kept
+
+
+def kept_records(folder: Path, salt: str) -> Kept | None:
+    """What the manifest of the kept `folder` vouches for, None unless it has one of `salt`."""
+    return _read_manifest(folder / MANIFEST, salt)
 
 
 def _read_manifest(path: Path, salt: str) -> Kept | None:
@@ -282,7 +287,7 @@ def _update(
     apply([("file", str(folder / MANIFEST), _manifest(salt, sizes))])
 
 
-def _fresh_folder(
+def fresh_folder(
     folder: Path,
     wanted: Mapping[str, str],
     record: Callable[[str], bytes],

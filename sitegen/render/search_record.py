@@ -58,3 +58,17 @@ def search_record(article: Article, language: str) -> bytes:
         parts.append(f"<ul>{items}</ul>\n")
     parts.append("</article>\n</body>\n</html>\n")
     return "".join(parts).encode()
+
+
+def with_body(record: bytes, body: str) -> bytes | None:
+    """`record` (made by search_record) with its body replaced by `body`, or None when it is
+    not shaped like one: what search_record makes of the story once only its body changed.
+    Everything around the body is escaped text in p, h1, span, time and figure elements, so
+    the first <div> opens the body and the last </div> closes it."""
+    start, end = record.find(_BODY_START), record.rfind(_BODY_END)
+    if start < 0 or end < start:
+        return None
+    return record[: start + len(_BODY_START)] + body.encode() + record[end:]
+
+
+_BODY_START, _BODY_END = b"\n<div>\n", b"\n</div>\n"
