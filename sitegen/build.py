@@ -47,6 +47,7 @@ from sitegen.render.templates import (
 )
 from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, with_drafts
 from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
+from sitegen.search_early import EarlyIndex, early_index
 from sitegen.search_records import RECORDS_FOLDER
 from sitegen.sources import FoundSource, display_path, scan_sources
 from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
@@ -183,9 +184,11 @@ def build(
         snapshot = state.load() if state and use_cache else empty_snapshot()
 
         options = replace(request.options, now=now)
+        early = _EarlySearch(request, output, snapshot, cleanup)
         plan, rest = prepare_plan(
-            replace(request, options=options), reporter, clock, snapshot, state, config, found
-        )
+            replace(request, options=options), reporter, clock, snapshot, state, config, found,
+            early,
+        )  # fmt: skip
         # Fingerprints describe one output folder: if a build was killed between swapping its
         # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
         trusted = output.is_dir() and snapshot.meta.get("output_id") == _folder_id(output)
@@ -197,7 +200,9 @@ def build(
         carried: list[str] = []
         # Search starts before the pages are planned: Pagefind indexes the records of the shards
         # that changed while this thread plans and renders.
-        indexer = cleanup.enter_context(_search_indexer(stage, output, plan, request, rest))
+        indexer = cleanup.enter_context(
+            _search_indexer(stage, output, plan, request, rest, early.index)
+        )
         clock.lap("search")
         renderer = _Renderer(plan)
 
@@ -318,10 +323,12 @@ def prepare_plan(
     state: BuildState | None,
     config: SiteConfig,
     found: Sequence[FoundSource] | None = None,
+    after_read: Callable[[SiteConfig, dict[str, CachedSource], set[str], str], None] | None = None,
 ) -> tuple[Plan, _Rest]:
     """The site's model, its environment and a planner; no page is planned yet (plan.jobs is
     empty): finish_plan plans them with `rest.planner`, after search has started on it.
-    `found`: the content files as _input_stamp saw them (walked again when None)."""
+    `found`: the content files as _input_stamp saw them (walked again when None); `after_read`
+    is told the sources, those changed and the settings' key before the model is built."""
     root = request.root
     if config.search.enabled and not any(
         (d / "search.html").is_file() for d in theme_dirs(root, config.theme)
@@ -350,6 +357,8 @@ def prepare_plan(
     sources = with_drafts(sources, config, settings_key)
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
+    if after_read is not None and not errors:
+        after_read(config, sources, set(changed), settings_key)
     clock.lap("markdown")
 
     infos = {site_path: static_info(path) for site_path, path in static_files.items()}
@@ -564,6 +573,7 @@ def _search_indexer(
     plan: Plan,
     request: BuildRequest,
     rest: _Rest,
+    early: EarlyIndex | None,
 ) -> AbstractContextManager[SearchIndexer | None]:
     """Indexes the search shards whose stories changed (search.py), or None: search is off,
     or the preview server keeps the index of its first build (refresh_search)."""
@@ -581,7 +591,36 @@ def _search_indexer(
         salt=rest.search_salt,
         workers=request.jobs or os.cpu_count() or 1,
         records=request.cache_dir / RECORDS_FOLDER if request.cache_dir else None,
+        early=early,
     )
+
+
+class _EarlySearch:
+    """prepare_plan's `after_read` for a build: when the edit is to stories' bodies, starts
+    indexing their shard before the model is built (search_early.py), for the build's
+    SearchIndexer to take if it guessed right."""
+
+    def __init__(
+        self, request: BuildRequest, output: Path, snapshot: Snapshot, cleanup: ExitStack
+    ) -> None:
+        self.request, self.output, self.snapshot, self.cleanup = (
+            request, output, snapshot, cleanup,
+        )  # fmt: skip
+        self.index: EarlyIndex | None = None
+
+    def __call__(
+        self, config: SiteConfig, sources: dict[str, CachedSource], changed: set[str], key: str
+    ) -> None:
+        request = self.request
+        if not config.search.enabled or request.cache_dir is None or request.clean:
+            return
+        kept = self.output / SEARCH_FOLDER / SHARD_LIST
+        if not request.refresh_search and kept.is_file():
+            return  # the preview server keeps its first index
+        home = request.cache_dir / RECORDS_FOLDER
+        guess = early_index(config, sources, changed, self.snapshot.sources, key, home, self.output)
+        if guess is not None:
+            self.index = self.cleanup.enter_context(guess)
 
 
 def _keep_search_index(stage: Stage) -> None:

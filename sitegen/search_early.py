@@ -1,0 +1,212 @@
+"""Search for an edit of stories' bodies, started before the model is built.
+
+Indexing the edited story's shard is the longest part of a one-story edit (~0.6 s of Pagefind
+at 10,000 articles), and it could only start once the model was built, ~1 s into the build,
+while the second core idled. But when the only change is to the bodies of stories whose front
+matter is what it was, their records differ from the kept ones in the body alone
+(search_record.with_body), and their shard is the one whose kept record folder holds them, as
+long as nothing else moved. So right after the sources are read, the build lays that shard's
+records out in a folder of its own, the edited ones rewritten and the others linked from the
+kept folder, and has Pagefind index them while the model is built.
+
+It is a guess, checked before it is used: once the shards are planned, SearchIndexer takes the
+bundle only if `matches` finds the shard to be exactly what the guess indexed (the same period
+and pages, the linked records vouched for by the same digests, the edited records byte for
+byte). Otherwise the guess is thrown away and the shard is indexed as usual."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from sitegen.config import SiteConfig
+from sitegen.edit_plan import edited_articles
+from sitegen.errors import SitegenError
+from sitegen.file_writer import FileWriter
+from sitegen.model.urls import Urls
+from sitegen.render.search_record import with_body
+from sitegen.search import PagefindRun, index_language, records_salt
+from sitegen.search_records import Kept, fresh_folder, kept_records
+from sitegen.search_shards import Shard
+from sitegen.state import CachedSource
+from sitegen.write import WORK, discard
+
+
+class EarlyIndex:
+    """Pagefind indexing the kept records of `period` (a folder of `home`), with `records`
+    (page -> bytes) in place of the edited ones, in a scratch folder beside `output`."""
+
+    def __init__(
+        self,
+        home: Path,
+        period: str,
+        kept: Kept,
+        records: Mapping[str, bytes],
+        output: Path,
+        salt: str,
+        language: str,
+    ) -> None:
+        self.period = period
+        self.kept = kept
+        self.records = dict(records)
+        self._language = language
+        self._work = Path(tempfile.mkdtemp(prefix=WORK.format(name=output.name), dir=output.parent))
+        self._output = output
+        wanted = {page: kept[page][0] for page in sorted(kept)}
+        for page in self.records:
+            wanted[page] = ""  # no digest: written from `records`
+        # Laid out now, on this thread: deciding what to link takes a stat per record, which in
+        # another thread would wait for the interpreter's lock each time while the model is built.
+        try:
+            self._ops = fresh_folder(
+                self._work / "in", wanted, self._record, salt, kept, home / period
+            )
+        except KeyError:  # a kept record is not what its manifest says: no guess
+            os.rmdir(self._work)
+            raise
+        self._writer = FileWriter()
+        self._laid_out = threading.Event()
+        self._complete = False
+        self._error: SitegenError | None = None
+        self._run: PagefindRun | None = None
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._index, name="early-search", daemon=True)
+
+    def __enter__(self) -> EarlyIndex:
+        # A helper process writes the folder (file_writer.py), for the same reason.
+        self._batch = self._writer.send(self._ops)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._run is not None:
+                self._run.kill()
+        self._thread.join()
+        self._writer.close()
+        discard(self._work, self._output)
+
+    def _index(self) -> None:
+        try:
+            self._writer.wait(self._batch)
+            self._complete = True
+        except OSError:
+            return
+        finally:
+            self._laid_out.set()
+        with self._lock:
+            if self._stopped:
+                return
+            self._run = PagefindRun(
+                self._work / "in", self._work / "out", self._language, threads=None
+            )
+            try:
+                self._run.__enter__()
+            except SitegenError as exc:
+                self._error, self._run = exc, None
+                return
+        try:
+            self._run.wait()
+        except SitegenError as exc:
+            self._error = exc
+        finally:
+            self._run.__exit__()
+
+    def _record(self, page: str) -> bytes:
+        return self.records[page]  # KeyError for any other: that one should have been linked
+
+    def matches(
+        self, shard: Shard, digests: Mapping[str, str], record: Callable[[str], bytes]
+    ) -> bool:
+        """Whether `shard`'s records are the ones indexed here (`digests` and `record` as
+        the build has them)."""
+        if shard.period != self.period or set(shard.pages) != self.kept.keys():
+            return False
+        if not self.ready():
+            return False
+        for page in shard.pages:
+            new = self.records.get(page)
+            if new is None:
+                if digests[page] != self.kept[page][0]:
+                    return False
+            elif record(page) != new:
+                return False
+        return True
+
+    def ready(self) -> bool:
+        """Wait until the records are laid out: until then the kept folder they are linked
+        from must stay where it is. False when they could not be."""
+        self._laid_out.wait()
+        return self._complete
+
+    def bundle(self) -> Path:
+        """Wait for Pagefind; the bundle it made (SitegenError when it failed)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if not self._complete or self._stopped:
+            raise SitegenError("search", None, "the early index was stopped")
+        return self._work / "out"
+
+
+def early_index(
+    config: SiteConfig,
+    sources: Mapping[str, CachedSource],
+    changed: Iterable[str],
+    before: Mapping[str, CachedSource],
+    settings: str,
+    home: Path,
+    output: Path,
+) -> EarlyIndex | None:
+    """The early index of an edit of stories' bodies (all in one kept shard), or None when the
+    edit is anything else. `sources` and `before` are this build's and the last one's sources,
+    `changed` those that differ, `settings` the key of the settings they were read under, `home`
+    the cache's folder of kept record folders."""
+    edited = edited_articles(sources, changed, before)
+    if not edited:
+        return None
+    try:
+        periods = sorted(os.listdir(home))
+    except OSError:
+        return None
+    urls = Urls(config.permalinks, config.base_url)
+    bodies: dict[str, str] = {}
+    period = ""
+    for rel in edited:
+        cached = sources[rel]
+        assert cached.draft is not None
+        draft = cached.draft[1]
+        if draft.date is None or not draft.url or cached.markup is None:
+            return None
+        # Shards hold consecutive days and their folders are named by their first day.
+        day = draft.date.date().isoformat()
+        here = max((p for p in periods if p <= day), default="")
+        if not here or period not in ("", here):
+            return None
+        period = here
+        bodies[urls.output_path(draft.url)] = cached.markup.html
+    salt = records_salt(settings, config)
+    kept = kept_records(home / period, salt)
+    if kept is None or not bodies.keys() <= kept.keys():
+        return None  # another salt's folder, or a story not indexed last time (a draft, say)
+    records = {}
+    for page, body in bodies.items():
+        try:
+            old = (home / period / page).read_bytes()
+        except OSError:
+            return None
+        new = with_body(old, body)
+        if new is None:
+            return None
+        records[page] = new
+    try:
+        return EarlyIndex(
+            home, period, kept, records, output, salt, index_language(config.language)
+        )
+    except (KeyError, OSError):
+        return None
