@@ -28,10 +28,13 @@ class Shard:
     """Output paths of the article pages it indexes, sorted."""
 
 
-def _periods(day: str) -> tuple[str, str, str, str]:
-    """A day (YYYY-MM-DD) at each granularity, coarsest first."""
-    year, month = day[:4], int(day[5:7])
-    return year, f"{year}-q{(month - 1) // 3 + 1}", day[:7], day
+def _period(day: str, level: int) -> str:
+    """A day (YYYY-MM-DD) at granularity `level`: 0 its year, 1 quarter, 2 month, 3 the day."""
+    if level == 0:
+        return day[:4]
+    if level == 1:
+        return f"{day[:4]}-q{(int(day[5:7]) - 1) // 3 + 1}"
+    return day[:7] if level == 2 else day
 
 
 def plan_shards(
@@ -67,7 +70,7 @@ def _pack(
     and an edit of an old period leaves the others alone."""
     groups: dict[str, list[tuple[str, Searchable]]] = {}
     for entry in entries:
-        groups.setdefault(_periods(entry[1].date)[level], []).append(entry)
+        groups.setdefault(_period(entry[1].date, level), []).append(entry)
     pack: list[tuple[str, Searchable]] = []
     for members in groups.values():
         if len(members) > shard_size and level < 3:

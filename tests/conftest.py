@@ -59,6 +59,14 @@ def basic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture
+def basic_copy(tmp_path: Path) -> Path:
+    """A copy of the `basic` fixture site's sources, to edit."""
+    root = tmp_path / "site"
+    shutil.copytree(SITES / "basic" / "site", root)
+    return root
+
+
 MakeSite = Callable[[dict[str, str]], Path]
 
 

@@ -16,7 +16,7 @@ import pytest
 from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.errors import Reporter
 from sitegen.model.site import BuildOptions
-from tests.conftest import FIXED_NOW, SITES
+from tests.conftest import FIXED_NOW
 from tests.test_incremental import _replace_line, _tree
 
 NOW = datetime.fromisoformat(FIXED_NOW)
@@ -24,10 +24,8 @@ STORY = "content/articles/science/bee-census.md"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(SITES / "basic" / "site", root)
-    return root
+def site(basic_copy: Path) -> Path:
+    return basic_copy
 
 
 def _build(

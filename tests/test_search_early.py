@@ -17,19 +17,15 @@ from sitegen.errors import Reporter, SitegenError
 from sitegen.model.site import BuildOptions
 from sitegen.render.search_record import with_body
 from sitegen.search_records import RECORDS_FOLDER
-from tests.conftest import FIXED_NOW, SITES
+from tests.test_edit_plan import NOW, STORY
 from tests.test_incremental import _tree
 
-NOW = datetime.fromisoformat(FIXED_NOW)
-STORY = "content/articles/science/bee-census.md"
 PAGE = "science-research/bee-census-finds-recovery/index.html"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(SITES / "basic" / "site", root)
-    return root
+def site(basic_copy: Path) -> Path:
+    return basic_copy
 
 
 @pytest.fixture
