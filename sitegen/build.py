@@ -36,6 +36,7 @@ from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
 from sitegen.render.digests import global_digest
+from sitegen.render.feeds import listed
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import SitePlanner, find_path_clashes
 from sitegen.render.templates import (
@@ -50,7 +51,14 @@ from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
 from sitegen.search_early import EarlyIndex, early_index
 from sitegen.search_records import RECORDS_FOLDER
 from sitegen.sources import FoundSource, display_path, scan_sources
-from sitegen.state import RACY_NS, BuildState, CachedSource, Snapshot, empty_snapshot
+from sitegen.state import (
+    RACY_NS,
+    BuildState,
+    CachedSource,
+    Snapshot,
+    clock_holds,
+    empty_snapshot,
+)
 from sitegen.write import Stage, check_output_folder
 
 PARALLEL_THRESHOLD = 300
@@ -176,9 +184,8 @@ def build(
     clock.lap("scan")
     if _nothing_changed(meta, stamp, now, output):
         count = int(meta.get("outputs", 0))
-        return BuildResult(
-            count, count, 0, 0, time.perf_counter() - clock.started, output, tuple(clock.timings)
-        )
+        seconds = time.perf_counter() - clock.started
+        return BuildResult(count, count, 0, 0, seconds, output, tuple(clock.timings), count)
     # Entered before planning: a child process lists the spare it recycles meanwhile.
     with Stage(output, reuse_spare=not request.clean) as stage, ExitStack() as cleanup:
         snapshot = state.load() if state and use_cache else empty_snapshot()
@@ -195,7 +202,7 @@ def build(
         previous = snapshot.outputs if trusted else {}
         fingerprints: dict[str, str] = {}
         shown: dict[str, str] = {}
-        owners: dict[str, str] = {}
+        owners: dict[str, str] | None = None
         unchanged = 0
         carried: list[str] = []
         # Search starts before the pages are planned: Pagefind indexes the records of the shards
@@ -207,7 +214,7 @@ def build(
         renderer = _Renderer(plan)
 
         def stage_job(job: RenderJob) -> None:
-            nonlocal unchanged
+            nonlocal unchanged, owners
             fingerprint = job.fingerprint(plan.global_digest)
             fingerprints[job.path] = fingerprint
             if previous.get(job.path) == fingerprint and stage.previous_has(job.path):
@@ -215,8 +222,8 @@ def build(
                 unchanged += 1
                 return
             if previous.get(job.path) != fingerprint:
-                if not owners:
-                    owners.update(digest_owners(rest.planner.digests))
+                if owners is None:
+                    owners = digest_owners(rest.planner.digests)
                 shown[job.path] = shows(job, owners)
             data = renderer.render(job)
             if data is not None and not renderer.errors:
@@ -261,6 +268,7 @@ def build(
     if state is not None:
         meta = {
             "stamp": stamp,
+            "built_at": now.isoformat(),
             "valid_until": _valid_until(plan.site, plan.config, now).isoformat(),
             "outputs": str(len(plan.jobs) + len(kept)),
             "output_id": staged_id,
@@ -357,9 +365,10 @@ def prepare_plan(
     sources = with_drafts(sources, config, settings_key)
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
+    clock.lap("markdown")
     if after_read is not None and not errors:
         after_read(config, sources, set(changed), settings_key)
-    clock.lap("markdown")
+        clock.lap("search")
 
     infos = {site_path: static_info(path) for site_path, path in static_files.items()}
     relate = CachedRelated(
@@ -416,16 +425,16 @@ def _plan_pages(
     fingerprints) to carry over."""
     pages = [p for p in previous if p not in plan.static]
     if state is not None and pages:
-        touched = touched_jobs(
+        jobs = touched_jobs(
             rest.planner, plan.sources, plan.changed_sources, snapshot.sources, snapshot.meta,
             plan.frame, now, pages, state.showing,
         )  # fmt: skip
-        if touched is not None:
-            paths = {job.path for job in touched}
+        if jobs is not None:
+            paths = {job.path for job in jobs}
             kept = [p for p in pages if p not in paths]
             # A page the live output has lost is planned again, with all the others.
             if all(stage.previous_has(p) for p in kept):
-                plan = replace(plan, jobs=tuple(touched))
+                plan = replace(plan, jobs=tuple(jobs))
                 _check_links(plan, rest, reporter, pages)
                 clock.lap("plan")
                 return plan, kept
@@ -618,7 +627,9 @@ class _EarlySearch:
         if not request.refresh_search and kept.is_file():
             return  # the preview server keeps its first index
         home = request.cache_dir / RECORDS_FOLDER
-        guess = early_index(config, sources, changed, self.snapshot.sources, key, home, self.output)
+        threads = request.jobs or None
+        before = self.snapshot.sources
+        guess = early_index(config, sources, changed, before, key, home, self.output, threads)
         if guess is not None:
             self.index = self.cleanup.enter_context(guess)
 
@@ -698,13 +709,15 @@ def _nothing_changed(meta: Mapping[str, str], stamp: str, now: datetime, output:
         return False
     if meta.get("output_id") != _folder_id(output):
         return False
-    until = meta.get("valid_until")
-    return bool(until) and now < datetime.fromisoformat(str(until))
+    return clock_holds(meta, now)
 
 
 def _valid_until(site: Site, config: SiteConfig, now: datetime) -> datetime:
     """When the clock alone changes the output: an embargo lifts, a story leaves the news
-    sitemap, or the year in the footer turns."""
+    sitemap, or the year in the footer turns; at once when no story is listed, since the
+    feeds then say they were updated at the build's time."""
+    if not any(listed(a, site) for a in site.articles):
+        return now
     local = now.astimezone(config.tz)
     moments = [datetime(local.year + 1, 1, 1, tzinfo=config.tz)]
     if site.next_release is not None:

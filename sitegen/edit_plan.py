@@ -24,7 +24,7 @@ from sitegen.model.site import BuildOptions
 from sitegen.render.digests import Digests
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import SitePlanner
-from sitegen.state import CachedSource
+from sitegen.state import CachedSource, clock_holds
 
 
 def article_id(source: str) -> str:
@@ -66,12 +66,13 @@ def edited_articles(
     edited = []
     for rel in changed:
         new, old = sources[rel], before.get(rel)
+        if old is not None and new.digest == old.digest:
+            continue  # the same file, read again (the settings it is read under are the frame's)
         if new.source.kind != "article" or new.draft is None or old is None:
             return None
         if new.draft != old.draft:
             return None
-        if new.digest != old.digest:
-            edited.append(rel)
+        edited.append(rel)
     return edited
 
 
@@ -92,8 +93,7 @@ def touched_jobs(
     meta, `previous` its outputs."""
     if meta.get("frame") != frame or sources.keys() != before.keys():
         return None
-    until = meta.get("valid_until")
-    if not until or now >= datetime.fromisoformat(until):
+    if not clock_holds(meta, now):
         return None  # an embargo lifts or a story leaves the news window: lists move
     edited = edited_articles(sources, changed, before)
     if edited is None:

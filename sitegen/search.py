@@ -135,12 +135,16 @@ class SearchIndexer:
                 # The early guess links the records of a kept folder that filling may move.
                 if early is not None and not early.ready():
                     early = None
+                adopted = False
                 for shard in self.todo:
-                    task = self._index
+                    task, record = self._index, self._record
                     if early is not None and early.matches(shard, self._digests, self._record):
-                        task = self._adopt
-                    self._write_records(shard)
+                        # Its edited records are made: matches() compared them byte for byte.
+                        task, record, adopted = self._adopt, early.record_or(record), True
+                    self._write_records(shard, record)
                     self._futures.append(self._pool.submit(task, shard))
+                if self._early is not None and not adopted:
+                    self._early.stop()  # a wrong guess: its Pagefind would only take a core
             if self._kept:
                 files = self.stage.previous_files(SEARCH_FOLDER)
                 self.stage.carry([rel for rel in files if rel.split("/", 2)[1] in self._kept])
@@ -154,6 +158,8 @@ class SearchIndexer:
         if not succeeded:
             # No shard waiting for its records or a slot starts Pagefind for a failed build.
             self._stopping = True
+            if self._early is not None:
+                self._early.stop()
             if self._writer is not None:
                 self._writer.close(abandon=True)
         if self._pool is not None:
@@ -201,13 +207,13 @@ class SearchIndexer:
         self._finished = True
         return len(self.shards), len(self.todo)
 
-    def _write_records(self, shard: Shard) -> None:
+    def _write_records(self, shard: Shard, record: Callable[[str], bytes]) -> None:
         """Each story's record at its page's path, so Pagefind gives results the page's URL;
         only those that changed since the cache's copy (search_records.py). Made on the
         build's thread (a pool thread making many quick calls waits for the GIL at each); a
         folder laid out afresh is written by a helper process (file_writer.py)."""
         assert self._folders is not None
-        self._folders.fill(shard, self._digests, self._record)
+        self._folders.fill(shard, self._digests, record)
 
     def _index(self, shard: Shard) -> None:
         """Let Pagefind index the shard's records into its bundle in the scratch folder."""
@@ -230,6 +236,8 @@ class SearchIndexer:
         should Pagefind have failed there."""
         assert self._early is not None and self._work is not None and self._folders is not None
         self._folders.ready(shard)
+        if self._stopping:
+            return
         try:
             bundle = self._early.bundle()
         except SitegenError:

@@ -48,11 +48,12 @@ class EarlyIndex:
         output: Path,
         salt: str,
         language: str,
+        threads: int | None,
     ) -> None:
         self.period = period
         self.kept = kept
         self.records = dict(records)
-        self._language = language
+        self._language, self._threads = language, threads
         self._work = Path(tempfile.mkdtemp(prefix=WORK.format(name=output.name), dir=output.parent))
         self._output = output
         wanted = {page: kept[page][0] for page in sorted(kept)}
@@ -78,18 +79,28 @@ class EarlyIndex:
 
     def __enter__(self) -> EarlyIndex:
         # A helper process writes the folder (file_writer.py), for the same reason.
-        self._batch = self._writer.send(self._ops)
+        try:
+            self._batch = self._writer.send(self._ops)
+        except OSError:  # no helper process: no guess
+            self._laid_out.set()
+            return self
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+        if self._thread.ident is not None:
+            self._thread.join()
+        self._writer.close()
+        # A detached process deletes it: a few hundred files, off the build's thread.
+        discard(self._work, self._output)
+
+    def stop(self) -> None:
+        """Stop Pagefind, if it still runs: the guess is not needed (or the build failed)."""
         with self._lock:
             self._stopped = True
             if self._run is not None:
                 self._run.kill()
-        self._thread.join()
-        self._writer.close()
-        discard(self._work, self._output)
 
     def _index(self) -> None:
         try:
@@ -103,7 +114,7 @@ class EarlyIndex:
             if self._stopped:
                 return
             self._run = PagefindRun(
-                self._work / "in", self._work / "out", self._language, threads=None
+                self._work / "in", self._work / "out", self._language, threads=self._threads
             )
             try:
                 self._run.__enter__()
@@ -138,6 +149,10 @@ class EarlyIndex:
                 return False
         return True
 
+    def record_or(self, record: Callable[[str], bytes]) -> Callable[[str], bytes]:
+        """`record`, but for the edited pages, whose records are already made here."""
+        return lambda page: self.records[page] if page in self.records else record(page)
+
     def ready(self) -> bool:
         """Wait until the records are laid out: until then the kept folder they are linked
         from must stay where it is. False when they could not be."""
@@ -162,11 +177,12 @@ def early_index(
     settings: str,
     home: Path,
     output: Path,
+    threads: int | None = None,
 ) -> EarlyIndex | None:
     """The early index of an edit of stories' bodies (all in one kept shard), or None when the
     edit is anything else. `sources` and `before` are this build's and the last one's sources,
     `changed` those that differ, `settings` the key of the settings they were read under, `home`
-    the cache's folder of kept record folders."""
+    the cache's folder of kept record folders, `threads` Pagefind's (None: one per core)."""
     edited = edited_articles(sources, changed, before)
     if not edited:
         return None
@@ -190,6 +206,8 @@ def early_index(
             return None
         period = here
         bodies[urls.output_path(draft.url)] = cached.markup.html
+    if (home / period).is_symlink():
+        return None  # not a folder we made (search_records leaves those alone too)
     salt = records_salt(settings, config)
     kept = kept_records(home / period, salt)
     if kept is None or not bodies.keys() <= kept.keys():
@@ -205,8 +223,7 @@ def early_index(
             return None
         records[page] = new
     try:
-        return EarlyIndex(
-            home, period, kept, records, output, salt, index_language(config.language)
-        )
+        language = index_language(config.language)
+        return EarlyIndex(home, period, kept, records, output, salt, language, threads)
     except (KeyError, OSError):
         return None

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sitegen import __version__
@@ -303,6 +304,18 @@ class _Kept:
 
 _KEPT: dict[Path, _Kept] = {}
 _READERS: dict[Path, sqlite3.Connection] = {}
+
+
+def clock_holds(meta: Mapping[str, str], now: datetime) -> bool:
+    """Whether the clock alone leaves the output of the build that saved `meta` as it was at
+    `now`: not before that build (a clock set back puts stories under embargo again), not past
+    the moment it was valid until."""
+    try:
+        built = datetime.fromisoformat(meta["built_at"])
+        until = datetime.fromisoformat(meta["valid_until"])
+    except (KeyError, ValueError):
+        return False
+    return built <= now < until
 
 
 def close_readers() -> None:

@@ -57,6 +57,8 @@ def test_verbose_builds_time_their_stages_and_say_when_an_edit_planned_few_pages
     assert code == 0, err
     assert re.search(r"^  render +\d+\.\d{3} s$", out, re.M)
     assert "planned" not in out
+    code, out, err = run(*args)
+    assert code == 0 and "planned" not in out, "nothing changed: nothing said about an edit"
     story = site / "content/articles/science/bee-census.md"
     story.write_text(story.read_text(encoding="utf-8").replace("Paragraph 5", "Paragraph five"))
     code, out, err = run(*args)

@@ -16,7 +16,7 @@ import pytest
 from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.errors import Reporter
 from sitegen.model.site import BuildOptions
-from tests.conftest import FIXED_NOW
+from tests.conftest import AUTHOR, FIXED_NOW, MakeSite, article
 from tests.test_incremental import _replace_line, _tree
 
 NOW = datetime.fromisoformat(FIXED_NOW)
@@ -183,3 +183,42 @@ def test_a_page_the_cache_cannot_vouch_for_has_every_page_planned(
         fresh = tmp_path / f"fresh-{step}"
         _build(site, fresh, tmp_path / f"fresh-cache-{step}")
         assert _tree(out) == _tree(fresh)
+
+
+def test_a_clock_set_back_plans_every_page(site: Path, tmp_path: Path) -> None:
+    """Stories published by the last build's time are under embargo again before it."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    _build(site, out, cache)
+    earlier = datetime.fromisoformat("2026-06-13T12:00:00+02:00")
+    result = _build(site, out, cache, now=earlier)  # nothing edited: no shortcut either
+    assert result.planned == result.pages and result.unchanged < result.pages
+    _assert_as_if_planned_afresh(site, tmp_path, out, cache, now=earlier)
+    _edit_words(site)
+    even_earlier = datetime.fromisoformat("2026-06-12T12:00:00+02:00")
+    result = _build(site, out, cache, now=even_earlier)
+    assert result.planned == result.pages
+    _assert_as_if_planned_afresh(site, tmp_path, out, cache, now=even_earlier)
+
+
+DRAFT = "draft: true\nsummary: A story to come.\n"
+"""A summary of its own: the body's first paragraph can change without changing the card."""
+
+
+def test_a_site_with_no_listed_story_plans_every_page(make_site: MakeSite, tmp_path: Path) -> None:
+    """Its feeds say they were updated when the site was built: every build changes them."""
+    site = make_site(
+        {
+            "content/authors/jane-doe.md": AUTHOR,
+            "content/articles/a.md": article("Not yet", extra=DRAFT, body="Not ready.\n"),
+        }
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    _build(site, out, cache)
+    (site / "content/articles/a.md").write_text(
+        article("Not yet", extra=DRAFT, body="Not ready yet.\n"), encoding="utf-8"
+    )
+    later = datetime.fromisoformat("2026-06-16T12:00:00+02:00")
+    result = _build(site, out, cache, now=later)
+    assert result.planned == result.pages
+    _assert_as_if_planned_afresh(site, tmp_path, out, cache, now=later)
+    assert "2026-06-16" in (out / "atom.xml").read_text(encoding="utf-8")

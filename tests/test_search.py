@@ -638,6 +638,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     import time
     from dataclasses import replace
 
+    import sitegen.build
     import sitegen.search
     from sitegen.search import SearchIndexer
 
@@ -686,5 +687,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     started.clear()
     two = site.root / "content/articles/two.md"
     two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
+    # The indexer's own path: the early guess at an edit's shard is test_search_early.py's.
+    monkeypatch.setattr(sitegen.build, "early_index", lambda *args: None)
     site.build()
     assert [threads for threads, _, _ in calls] == [None]

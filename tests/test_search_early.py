@@ -8,9 +8,11 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sitegen import build as build_module
 from sitegen import search, search_early
 from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter, SitegenError
@@ -95,18 +97,29 @@ def test_a_wrong_guess_is_thrown_away(site: Path, tmp_path: Path, used: list[str
     _build(site, out)
     _edit_body(site, "five")
     later = datetime.fromisoformat("2026-06-21T12:00:00+02:00")
-    started = []
-    guess = search_early.EarlyIndex.__enter__
+    events = []
+    guess, stop = search_early.EarlyIndex.__enter__, search_early.EarlyIndex.stop
+    finish = search.SearchIndexer.finish
 
     def entering(self: search_early.EarlyIndex) -> search_early.EarlyIndex:
-        started.append(self.period)
+        events.append("guess")
         return guess(self)
+
+    def stopping(self: search_early.EarlyIndex) -> None:
+        events.append("stop")
+        stop(self)
+
+    def finishing(self: search.SearchIndexer) -> tuple[int, int]:
+        events.append("finish")
+        return finish(self)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search_early.EarlyIndex, "__enter__", entering)
+        patch.setattr(search_early.EarlyIndex, "stop", stopping)
+        patch.setattr(search.SearchIndexer, "finish", finishing)
         used.clear()
         _build(site, out, later)
-    assert started, "the edit was guessed at"
+    assert events[:3] == ["guess", "stop", "finish"], "a wrong guess's Pagefind is stopped at once"
     assert used == ["pagefind"]
     _assert_clean(site, out, tmp_path, later)
 
@@ -139,9 +152,26 @@ def test_a_kept_record_that_is_not_what_its_manifest_says_is_no_guess(
     )
     other.write_bytes(other.read_bytes() + b"<!-- changed by hand -->\n")
     _edit_body(site, "five")
+    refused = []
+    early_index = search_early.early_index
+
+    def guessing(*args: Any, **kwargs: Any) -> search_early.EarlyIndex | None:
+        guess = early_index(*args, **kwargs)
+        refused.append(guess is None)
+        if guess is not None:
+            guess.__exit__()  # made to be looked at, not used
+        return None
+
     used.clear()
-    _build(site, out)
-    assert used == ["pagefind"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build_module, "early_index", guessing)
+        _build(site, out)
+        assert refused == [True], "the edit was considered, and its guess refused"
+        assert used == ["pagefind"]
+        # That build wrote the record afresh: the next edit is guessed again.
+        _edit_body(site, "four", "Paragraph 4")
+        _build(site, out)
+    assert refused == [True, False]
     _assert_clean(site, out, tmp_path)
 
 

@@ -63,8 +63,9 @@ def search_record(article: Article, language: str) -> bytes:
 def with_body(record: bytes, body: str) -> bytes | None:
     """`record` (made by search_record) with its body replaced by `body`, or None when it is
     not shaped like one: what search_record makes of the story once only its body changed.
-    Everything around the body is escaped text in p, h1, span, time and figure elements, so
-    the first <div> opens the body and the last </div> closes it."""
+    Everything around the body (the title, then p, h1, span, time and figure elements before
+    it, the list of tags after it) is escaped text in elements other than div, so the first
+    <div> opens the body and the last </div> closes it."""
     start, end = record.find(_BODY_START), record.rfind(_BODY_END)
     if start < 0 or end < start:
         return None
