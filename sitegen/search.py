@@ -116,6 +116,7 @@ class SearchIndexer:
         """A guess at a shard, indexed since the sources were read (search_early.py)."""
 
     def __enter__(self) -> SearchIndexer:
+        adopted = False
         try:
             if self.todo:
                 _require_pagefind()
@@ -135,7 +136,6 @@ class SearchIndexer:
                 # The early guess links the records of a kept folder that filling may move.
                 if early is not None and not early.ready():
                     early = None
-                adopted = False
                 for shard in self.todo:
                     task, record = self._index, self._record
                     if early is not None and early.matches(shard, self._digests, self._record):
@@ -143,8 +143,8 @@ class SearchIndexer:
                         task, record, adopted = self._adopt, early.record_or(record), True
                     self._write_records(shard, record)
                     self._futures.append(self._pool.submit(task, shard))
-                if self._early is not None and not adopted:
-                    self._early.stop()  # a wrong guess: its Pagefind would only take a core
+            if self._early is not None and not adopted:
+                self._early.stop()  # a wrong guess: its Pagefind would only take a core
             if self._kept:
                 files = self.stage.previous_files(SEARCH_FOLDER)
                 self.stage.carry([rel for rel in files if rel.split("/", 2)[1] in self._kept])
