@@ -584,12 +584,9 @@ def _search_indexer(
     rest: _Rest,
     early: EarlyIndex | None,
 ) -> AbstractContextManager[SearchIndexer | None]:
-    """Indexes the search shards whose stories changed (search.py), or None: search is off,
-    or the preview server keeps the index of its first build (refresh_search)."""
-    if not plan.config.search.enabled:
-        return nullcontext(None)
-    kept = output / SEARCH_FOLDER / SHARD_LIST
-    if not request.refresh_search and not request.clean and kept.is_file():
+    """Indexes the search shards whose stories changed (search.py), or None when this build
+    indexes nothing (_indexes_search)."""
+    if not _indexes_search(plan.config, request, output):
         return nullcontext(None)
     return SearchIndexer(
         stage,
@@ -602,6 +599,14 @@ def _search_indexer(
         records=request.cache_dir / RECORDS_FOLDER if request.cache_dir else None,
         early=early,
     )
+
+
+def _indexes_search(config: SiteConfig, request: BuildRequest, output: Path) -> bool:
+    """Whether the build indexes search: not when search is off, nor when the preview server
+    keeps the index of its first build (refresh_search)."""
+    kept = output / SEARCH_FOLDER / SHARD_LIST
+    keeps = not request.refresh_search and not request.clean and kept.is_file()
+    return config.search.enabled and not keeps
 
 
 class _EarlySearch:
@@ -621,11 +626,10 @@ class _EarlySearch:
         self, config: SiteConfig, sources: dict[str, CachedSource], changed: set[str], key: str
     ) -> None:
         request = self.request
-        if not config.search.enabled or request.cache_dir is None or request.clean:
+        if request.cache_dir is None or request.clean:
+            return  # no kept records to guess from
+        if not _indexes_search(config, request, self.output):
             return
-        kept = self.output / SEARCH_FOLDER / SHARD_LIST
-        if not request.refresh_search and kept.is_file():
-            return  # the preview server keeps its first index
         home = request.cache_dir / RECORDS_FOLDER
         threads = request.jobs or None
         before = self.snapshot.sources

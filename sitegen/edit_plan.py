@@ -94,7 +94,7 @@ def touched_jobs(
     if meta.get("frame") != frame or sources.keys() != before.keys():
         return None
     if not clock_holds(meta, now):
-        return None  # an embargo lifts or a story leaves the news window: lists move
+        return None  # an embargo lifts, a story leaves the news window, a clock was set back
     edited = edited_articles(sources, changed, before)
     if edited is None:
         return None
