@@ -18,7 +18,7 @@ import pickle
 import sqlite3
 import uuid
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -157,6 +157,11 @@ class BuildState:
         self._templates[key] = data
 
     def _read(self, query: str, args: tuple[str, ...]) -> tuple[object, ...] | None:
+        rows = self._rows(query, args)
+        return rows[0] if rows else None
+
+    def _rows(self, query: str, args: Sequence[str]) -> list[tuple[object, ...]] | None:
+        """The rows `query` selects; None when the cache is missing or unreadable."""
         if not self.path.exists():
             return None
         try:
@@ -165,26 +170,18 @@ class BuildState:
                 # One per cache in the process, shared by builds and threads (the preview
                 # server's rebuilds run on its watcher's): rows outlive the build that read them.
                 reader = _READERS[self.path] = sqlite3.connect(self.path, check_same_thread=False)
-            row: tuple[object, ...] | None = reader.execute(query, args).fetchone()
+            rows: list[tuple[object, ...]] = reader.execute(query, args).fetchall()
         except sqlite3.Error:
             return None
-        return row
+        return rows
 
     def showing(self, ids: Iterable[str]) -> set[str] | None:
         """The outputs whose fingerprints cover any of the articles `ids`, and any output the
         cache does not know that of; None when the cache cannot tell."""
         ids = sorted(ids)
-        if not self.path.exists():
-            return None
         test = " OR ".join(["instr(shows, ?) > 0"] * len(ids)) or "0"
-        try:
-            with closing(self._connect()) as db:
-                rows = db.execute(
-                    f"SELECT path FROM outputs WHERE shows IS NULL OR {test}", ids
-                ).fetchall()
-        except sqlite3.Error:
-            return None
-        return {path for (path,) in rows}
+        rows = self._rows(f"SELECT path FROM outputs WHERE shows IS NULL OR {test}", ids)
+        return None if rows is None else {str(path) for (path,) in rows}
 
     def meta(self) -> dict[str, str]:
         """The small table only: enough to tell that nothing changed."""
