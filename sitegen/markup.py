@@ -26,6 +26,11 @@ UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 RawHtml = Literal["escape", "sanitize", "allow"]
 
+MAX_NESTING = 50
+"""Lists and quotes nested deeper than this are refused before conversion: Python-Markdown's
+cost and recursion grow with the depth, and whether a given depth fails depends on its
+version. No news story needs more; the limit is ours, whatever the library does."""
+
 
 @dataclass(frozen=True)
 class Reference:
@@ -190,6 +195,7 @@ class Converter:
         c.source_rel = source_rel
         c.refs, c.images, c.unsafe = [], [], []
         self.md.reset()
+        _check_nesting(text, source_rel)
         try:
             body = self.md.convert(text)
         except RecursionError:
@@ -227,6 +233,31 @@ class Converter:
         from sitegen._sanitize import sanitize
 
         return sanitize(fragment, self.embed_hosts)
+
+
+# A line opening more than MAX_NESTING lists or quotes (`* * * deep`, `> > >`), or indented
+# past that many list levels. Such a line is longer than MAX_NESTING characters and starts with
+# a marker or a blank; only those lines meet the patterns, which each repetition starts with a
+# non-blank character so that they fail in linear time.
+_TOO_MANY = "{" + str(MAX_NESTING + 1) + "}"
+_DEEP_MARKERS = re.compile(r"[ \t]*(?:(?:>[ \t]*)|(?:[*+-]|\d{1,9}[.)])[ \t]+)" + _TOO_MANY)
+_DEEP_INDENT = re.compile(r"(?: {4}|\t)" + _TOO_MANY)
+_NESTING_STARTS = frozenset("*+->0123456789 \t")
+
+
+def _check_nesting(text: str, source_rel: str) -> None:
+    for number, line in enumerate(text.split("\n"), 1):
+        if (
+            len(line) > MAX_NESTING
+            and line[0] in _NESTING_STARTS
+            and (_DEEP_MARKERS.match(line) or _DEEP_INDENT.match(line))
+        ):
+            raise ContentError(
+                f"content/{source_rel}",
+                None,
+                f"line {number} of the story's text nests lists or quotes more than "
+                f"{MAX_NESTING} levels deep; flatten the nesting",
+            )
 
 
 def _flatten_toc(tokens: list[dict[str, object]]) -> list[tuple[int, str, str]]:
