@@ -19,6 +19,14 @@ from sitegen.model.text import MONTHS, long_date
 from sitegen.model.urls import Urls
 
 BUILTIN = Path(__file__).resolve().parent / "builtin"
+_PACKAGE = Path(__file__).resolve().parent.parent
+BUNDLED_THEMES = (
+    _PACKAGE / "themes",
+    *([_PACKAGE.parent / "themes"] if (_PACKAGE.parent / "pyproject.toml").is_file() else []),
+)
+"""Where sitegen's own themes are: sitegen/themes in an installed package (the wheel carries a
+copy of the repository's themes/, which sitegen/themes links to), or the repository's themes/
+itself in a source checkout whose link did not survive (git on Windows writes it as a file)."""
 
 
 def theme_dirs(site_root: Path, theme: str) -> list[Path]:
@@ -33,9 +41,9 @@ def theme_static_dirs(site_root: Path, theme: str) -> list[Path]:
 
 
 def _theme_roots(site_root: Path, theme: str) -> list[Path]:
-    bundled = Path(__file__).resolve().parent.parent.parent / "themes" / theme
+    bundled = next((d.resolve() / theme for d in BUNDLED_THEMES if (d / theme).is_dir()), None)
     local = site_root / "themes" / theme
-    return [d for d in dict.fromkeys([local, bundled]) if d.is_dir()]
+    return [d for d in dict.fromkeys([local, bundled]) if d and d.is_dir()]
 
 
 def make_environment(
