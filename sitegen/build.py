@@ -26,7 +26,7 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.assets import collect_static, static_info
-from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config
+from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config, require_site
 from sitegen.edit_plan import digest_owners, frame_digest, shows, touched_jobs
 from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.halves import die_with_parent
@@ -35,6 +35,7 @@ from sitegen.markup import Converter, Markup
 from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
+from sitegen.publishing import base_url_errors
 from sitegen.render.digests import global_digest
 from sitegen.render.feeds import listed
 from sitegen.render.jobs import RenderJob
@@ -109,6 +110,10 @@ class BuildRequest:
     remember: bool = False
     """Keep the cache this build saves in memory for the next build in this process (the
     preview server's), instead of reading it back."""
+    publishing: bool = False
+    """A build for the web (`sitegen build` and `check`): a base_url on this machine is an
+    error unless the command line gave it (publishing.py). The preview server's builds and
+    tests' are local by design."""
     exiting: bool = False
     """The process ends right after this build (the command line): its model and plan are left
     for the exit to drop instead of being freed object by object (0.15 s at 10,000 articles)."""
@@ -175,6 +180,7 @@ def build(
     clock = _Clock(progress)
     state = BuildState(request.cache_dir, remember=request.remember) if request.cache_dir else None
     use_cache = state is not None and not request.clean
+    require_site(request.root)
     config = load_config(request.root, request.overrides)
     output = request.output or request.root / "output"
     check_output_folder(output, request.root)
@@ -305,6 +311,7 @@ def build(
 @_collector_paused
 def check(request: BuildRequest, reporter: Reporter) -> int:
     """Every validation of a build, rendering included, without writing anything."""
+    require_site(request.root)
     config = load_config(request.root, request.overrides)
     check_output_folder(request.output or request.root / "output", request.root)
     clock = _Clock(None)
@@ -354,6 +361,8 @@ def prepare_plan(
     if found is None:
         found = scan_sources(root / "content")
     sources, errors = read_sources(root, snapshot, found, stored)
+    if request.publishing:
+        errors[:0] = base_url_errors(config, root, "base_url" in request.overrides)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
     static_files, static_errors = collect_static(static_dirs, root)
     errors += static_errors

@@ -91,7 +91,9 @@ def _request(
 
     overrides = {"base_url": base_url} if base_url else {}
     options = BuildOptions(drafts=drafts, future=future, now=_parse_now(now))
-    return BuildRequest(root=source, output=output, overrides=overrides, options=options)
+    return BuildRequest(
+        root=source, output=output, overrides=overrides, options=options, publishing=True
+    )
 
 
 def _common_build_options(func: F) -> F:
@@ -153,6 +155,14 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github prints errors and warnings as ::error/::warning annotations.",
+)
 def build(
     source: Path,
     output: Path | None,
@@ -166,6 +176,7 @@ def build(
     strict: bool,
     quiet: bool,
     verbose: bool,
+    fmt: str,
 ) -> None:
     """Build the site into the output folder."""
     from sitegen.build import build as run_build
@@ -186,6 +197,8 @@ def build(
     try:
         result = run_build(request, reporter, progress)
     except SitegenError as exc:
+        if fmt == "github":
+            _annotate(_errors_of(exc), tuple(reporter.warnings), source)
         raise _fail(exc, reporter) from None
     except OSError as exc:  # the disk refused: full, read-only, or a folder we may not write
         raise _fail(_disk_error(exc), reporter) from None
@@ -194,6 +207,8 @@ def build(
             progress.close()
     for warning in reporter.warnings:
         click.echo(_warning_line(warning), err=True)
+    if fmt == "github":
+        _annotate((), tuple(reporter.warnings), source, strict)
     if strict and reporter.warnings:
         raise Failed(
             f"--strict: {len(reporter.warnings)} warning(s) count as errors. (The output was written; fix the warnings.)"
@@ -211,6 +226,21 @@ def build(
         click.echo(
             f"Built {result.pages:,} pages in {result.seconds:.1f} s ({result.unchanged:,} unchanged) · {mb:.1f} MB written to {result.output}"
         )
+
+
+def _annotate(
+    errors: tuple[SitegenError, ...],
+    warnings: tuple[SitegenError, ...],
+    site_root: Path,
+    strict: bool = False,
+) -> None:
+    """GitHub annotations on stdout, where a workflow reads them (the text stays on stderr)."""
+    from sitegen.annotations import github_annotation
+
+    for w in warnings:
+        click.echo(github_annotation(w, "error" if strict else "warning", site_root))
+    for e in errors:
+        click.echo(github_annotation(e, "error", site_root))
 
 
 class _ProgressBar:
@@ -320,11 +350,7 @@ def check_command(
         }
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     elif fmt == "github":
-        for severity, items in (("warning", warnings), ("error", errors)):
-            for e in items:
-                line = f",line={e.line}" if e.line else ""
-                message = e.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-                click.echo(f"::{severity} file={e.path}{line}::{message}")
+        _annotate(errors, warnings, source)
     else:
         for w in warnings:
             click.echo(_warning_line(w), err=True)

@@ -203,6 +203,20 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
     return config
 
 
+def require_site(root: Path) -> None:
+    """A folder with neither sitegen.toml nor content/ is not a site: building it would
+    "succeed" with an empty site (say, run from inside content/ or the wrong folder)."""
+    if (root / CONFIG_NAME).is_file() or (root / "content").is_dir():
+        return
+    raise ConfigError(
+        str(root),
+        None,
+        f"no {CONFIG_NAME} and no content/ folder in {root.resolve()}: this is not a sitegen "
+        "site; run sitegen in the site's folder (or pass --source DIR), or start a new one "
+        "with `sitegen init`",
+    )
+
+
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """Overrides change single keys; a table given as an override merges into the file's."""
     merged = dict(base)

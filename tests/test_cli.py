@@ -7,12 +7,30 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from sitegen import __version__
 from sitegen.cli import main
 from sitegen.write import Stage
 from tests.conftest import AUTHOR, FIXED_NOW, SITES, article
+
+
+PUBLIC = 'base_url = "https://news.example.org/"\n'
+
+
+@pytest.fixture
+def make_site(tmp_path: Path):
+    """A tiny site as conftest's make_site writes it, published at a public address (a
+    `sitegen build` for the web refuses a local one) unless the test gives its own settings."""
+    from tests.conftest import write_site
+
+    def make(files: dict[str, str]) -> Path:
+        if "sitegen.toml" not in files:
+            files = {"sitegen.toml": PUBLIC, **files}
+        return write_site(tmp_path / "site", files)
+
+    return make
 
 
 def run(*args: str) -> tuple[int, str, str]:
