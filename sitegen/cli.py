@@ -301,6 +301,80 @@ def new(title: str, category: str, authors: tuple[str, ...], tags: str, source: 
     click.echo(path)
 
 
+@main.command()
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
+)
+@click.option("--title", default=None, help='The publication\'s name, e.g. "The Daily Planet".')
+@click.option(
+    "--base-url",
+    default=None,
+    help="The address readers will find it at, e.g. https://news.example/.",
+)
+@click.option("--language", default=None, help="BCP 47 language tag (default: en).")
+@click.option("--timezone", default=None, help="IANA time zone of the newsroom (default: UTC).")
+@click.option("--yes", "-y", is_flag=True, help="Ask nothing: defaults for whatever is not given.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also in a folder that is not empty; existing files are kept, never overwritten.",
+)
+@click.option(
+    "--now",
+    "now",
+    default=None,
+    envvar="SITEGEN_NOW",
+    help="The welcome story's date (ISO 8601 with zone); also SITEGEN_NOW.",
+)
+def init(
+    directory: Path,
+    title: str | None,
+    base_url: str | None,
+    language: str | None,
+    timezone: str | None,
+    yes: bool,
+    force: bool,
+    now: str | None,
+) -> None:
+    """Start a new publication in DIRECTORY (default: here): settings, a welcome story, an
+    author, About, Contact and privacy pages, a logo, a .gitignore, GitHub and GitLab Pages
+    workflows and a README. Asks for what the options do not give, unless --yes."""
+    from sitegen import starter
+
+    started = _parse_now(now) or datetime.now().astimezone()
+    given = {"title": title, "base_url": base_url, "language": language, "timezone": timezone}
+    try:
+        answers = starter.checked_answers(given)
+    except SitegenError as exc:
+        raise Failed("\n".join(f"error: {e}" for e in _errors_of(exc))) from None
+    taken = starter.existing_entries(directory)
+    if taken and not force:
+        raise Failed(f"error: {starter.refusal(directory, taken)}")
+
+    def ask(question: starter.Question) -> str:
+        def checked(value: str) -> str:
+            try:
+                return question.check(value)
+            except SitegenError as exc:
+                raise click.BadParameter(exc.message) from None
+
+        return str(click.prompt(question.prompt, default=question.default, value_proc=checked))
+
+    publication = starter.new_publication(
+        starter.completed_answers(answers, None if yes else ask),
+        started,
+        __version__,
+    )
+    note = starter.base_url_note(publication.base_url, defaulted=base_url is None and yes)
+    if note:
+        click.echo(note, err=True)
+    try:
+        result = starter.write_files(directory, starter.plan_files(publication))
+    except SitegenError as exc:
+        raise Failed(f"error: {exc}") from None
+    click.echo(starter.summary(directory, result))
+
+
 @main.command(name="check")
 @_common_build_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
