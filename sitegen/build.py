@@ -41,7 +41,7 @@ from sitegen.render.feeds import listed
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import SitePlanner, find_path_clashes
 from sitegen.render.templates import (
-    file_hashes,
+    asset_hashes,
     make_environment,
     render_template,
     theme_dirs,
@@ -400,10 +400,11 @@ def prepare_plan(
     clock.lap("model")
 
     urls = Urls(config.permalinks, config.base_url)
-    planner = SitePlanner(site, config, urls, {rel: c.digest for rel, c in sources.items()})
+    assets = asset_hashes(theme_static_dirs(root, config.theme), root / "static")
+    digests = {rel: c.digest for rel, c in sources.items()}
+    planner = SitePlanner(site, config, urls, digests, assets)
     static = {urls.output_path(urls.base_path + p): f for p, f in static_files.items()}
     template_dirs = theme_dirs(root, config.theme)
-    assets = file_hashes(theme_static_dirs(root, config.theme))
     compiled = KeptTemplates(state, reuse=not request.clean) if state is not None else None
     env = make_environment(template_dirs, urls, assets, compiled)
     digest = global_digest(

@@ -109,6 +109,13 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class DeployConfig:
+    headers: bool = False
+    """Write _headers for Netlify and Cloudflare Pages: theme assets, whose URLs carry their
+    content hash, are cached for a year; every response gets nosniff and a referrer policy."""
+
+
+@dataclass(frozen=True)
 class MenuConfig:
     main: tuple[MenuEntry, ...] = ()
     """Main menu; empty means Home plus every section by article count."""
@@ -168,6 +175,8 @@ class SiteConfig:
     """robots.txt."""
     search: SearchConfig = field(default_factory=SearchConfig)
     """Site search."""
+    deploy: DeployConfig = field(default_factory=DeployConfig)
+    """Files for the static host the site is deployed to."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for themes, reachable as site.extra."""
 

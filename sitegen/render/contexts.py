@@ -185,6 +185,7 @@ __all__ = [
     "Crumb",
     "Feed",
     "FeedContext",
+    "HeadersContext",
     "IndexContext",
     "ListContext",
     "Meta",
@@ -241,6 +242,11 @@ class NewsSitemapContext(TypedDict):
     site: SiteInfo
     publication_language: str
     articles: Sequence[Article]
+
+
+class HeadersContext(TypedDict):
+    immutable: Sequence[str]
+    """URL paths of files whose links carry their content hash (theme assets)."""
 
 
 class RobotsContext(TypedDict):

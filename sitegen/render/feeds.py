@@ -16,6 +16,7 @@ from sitegen.render.contexts import (
     Alternate,
     Feed,
     FeedContext,
+    HeadersContext,
     NewsSitemapContext,
     RobotsContext,
     SiteInfo,
@@ -152,6 +153,14 @@ def plan_sitemaps(
         )
         jobs.append(_whole("robots.txt", "robots.txt", robots))
     return jobs
+
+
+def plan_host_files(config: SiteConfig, urls: Urls, assets: Mapping[str, str]) -> list[RenderJob]:
+    """_headers for hosts that read it (Netlify, Cloudflare Pages), when [deploy] asks."""
+    if not config.deploy.headers:
+        return []
+    context = HeadersContext(immutable=[f"{urls.base_path}/{path}" for path in sorted(assets)])
+    return [_whole("_headers", "headers.txt", context)]
 
 
 def plan_news_sitemap(

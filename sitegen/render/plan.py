@@ -39,6 +39,7 @@ from sitegen.render.feeds import (
     feed_alternates,
     listed,
     plan_feeds,
+    plan_host_files,
     plan_news_sitemap,
     plan_sitemaps,
 )
@@ -86,12 +87,15 @@ class SitePlanner:
         config: SiteConfig,
         urls: Urls,
         source_digests: Mapping[str, str] | None = None,
+        assets: Mapping[str, str] | None = None,
     ) -> None:
+        """`assets`: the content hash of each theme asset by path (templates.asset_hashes)."""
         search_url = urls.special("/search/") if config.search.enabled else ""
         self.info = site_info(config, site, urls, search_url)
         self.digests = site_digests(site, source_digests or {})
         self._planner = _Planner(site, config, urls, self.info, self.digests)
         self._site, self._config, self._urls = site, config, urls
+        self._assets = assets or {}
 
     @functools.cached_property
     def _at(self) -> dict[str, Article]:
@@ -146,6 +150,7 @@ class SitePlanner:
             *pages,
             *plan_feeds(site, config, urls, info, digests),
             *plan_sitemaps(site, config, urls, info, pages, digests),
+            *plan_host_files(config, urls, self._assets),
         ]
 
 

@@ -110,18 +110,26 @@ def json_ld(value: Any) -> Markup:
     return Markup(text)
 
 
-def file_hashes(static_dirs: list[Path]) -> dict[str, str]:
-    """Short content hashes of theme static files, by path, for cache-busting URLs."""
+def asset_hashes(theme_static: list[Path], site_static: Path) -> dict[str, str]:
+    """Short content hashes of theme static files, by path, for cache-busting URLs. Where the
+    site's static/ holds a file of the same path, that file is the one published, so its hash
+    is the one that must change the URL."""
     hashes: dict[str, str] = {}
-    for root in reversed(static_dirs):
+    for root in reversed(theme_static):
         if not root.is_dir():
             continue
         for path in sorted(root.rglob("*")):
             if path.is_file():
-                hashes[path.relative_to(root).as_posix()] = hashlib.sha256(
-                    path.read_bytes()
-                ).hexdigest()[:10]
+                hashes[path.relative_to(root).as_posix()] = _short_hash(path)
+    for rel in hashes:
+        override = site_static / rel
+        if override.is_file():
+            hashes[rel] = _short_hash(override)
     return hashes
+
+
+def _short_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
 
 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
