@@ -55,7 +55,7 @@ def make_environment(
     """`compiled`: where compiled templates are kept between builds (compiling the theme anew
     costs about as much as rendering a dozen pages). Jinja checks each against its template's
     text; `environment_key` tells apart the settings below, which shape the compiled code."""
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs if d.is_dir()]),
         # Escaping suits HTML and XML alike; only plain-text outputs (robots.txt) are left raw.
         autoescape=lambda name: not (name or "").endswith(".txt"),
@@ -88,6 +88,37 @@ def make_environment(
 
     env.globals["asset"] = asset
     return env
+
+
+class ExtraValues(dict[str, Any]):
+    """An `extra` mapping (front matter's or sitegen.toml's [extra]) as templates see it: a key
+    it lacks reads as empty and false, because writers set such keys on some stories only
+    (`{% if article.extra.kicker %}`). Everything else stays strict: a misspelt real attribute
+    still fails the build with its template and line."""
+
+
+class _Environment(jinja2.Environment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:
+            try:
+                value = obj[attribute]
+            except (TypeError, LookupError, AttributeError):
+                return self._missing(obj, attribute)
+        if attribute == "extra" and isinstance(value, Mapping):
+            return ExtraValues(value)
+        return value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, ExtraValues):
+            return obj[argument] if argument in obj else self._missing(obj, argument)
+        return super().getitem(obj, argument)
+
+    def _missing(self, obj: Any, name: str) -> Any:
+        if isinstance(obj, ExtraValues):
+            return jinja2.ChainableUndefined(obj=obj, name=name)
+        return self.undefined(obj=obj, name=name)
 
 
 def environment_key() -> str:
