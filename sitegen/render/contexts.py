@@ -112,10 +112,13 @@ class SectionBlock:
 
 class BaseContext(TypedDict):
     site: SiteInfo
+    """The publication: title, menus, sections, logo, `extra` from sitegen.toml."""
     meta: Meta
+    """What goes in <head>: title, description, canonical, social cards, JSON-LD."""
     current_section: str
     """Slug of the section this page belongs to ('' if none), to mark the menu."""
     build_year: int
+    """The year of the build's clock, for the copyright line."""
 
 
 class IndexContext(BaseContext):
@@ -131,27 +134,36 @@ class IndexContext(BaseContext):
 
 class ArticleContext(BaseContext):
     article: Article
+    """The story this page shows."""
     breadcrumbs: Sequence[Crumb]
+    """Home, the section, the story."""
     related: Sequence[Article]
     """The Related Articles block at the end (may be empty)."""
     inline_related: Sequence[Article]
     """The small box placed between article.body_head and article.body_tail (may be empty)."""
     share: Sequence[ShareLink]
+    """Share links (no third-party script), in display order."""
     more_in_section: Sequence[Article]
+    """Newest other stories of the article's section."""
 
 
 class ListContext(BaseContext):
     kind: Literal["category", "tag", "author", "archive"]
+    """Which kind of list this page is."""
     title: str
     """Heading, e.g. 'Politics', 'Tag: elections', 'Jane Doe', 'November 2026'."""
     description: str
+    """The list's meta description."""
     term: Category | Tag | Author | Archive
+    """What the list gathers stories by."""
     author: Author | None
     """The profile on author pages, else None."""
     articles: Sequence[Article]
     """This page's articles, newest first."""
     pager: Pager
+    """This page's number and the links to the others."""
     breadcrumbs: Sequence[Crumb]
+    """Home, then the list."""
 
 
 class ArchiveIndexContext(BaseContext):
