@@ -475,6 +475,14 @@ def check_command(
     help="Look for changes by scanning the files, not by file events (network and container "
     "mounts often deliver none).",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME[:PORT]",
+    help="Also answer to this host name (repeatable), e.g. a container's or a proxy's; "
+    "other names get 403, against DNS rebinding.",
+)
 def serve(
     source: Path,
     port: int,
@@ -484,9 +492,10 @@ def serve(
     future: bool,
     now: str | None,
     poll: bool,
+    allowed_hosts: tuple[str, ...],
 ) -> None:
     """Preview the site while you write: build it (drafts and future articles included) into
-    SOURCE/.preview, serve it, and rebuild and reload the browser whenever you save."""
+    SOURCE/.preview/PORT, serve it, and rebuild and reload the browser whenever you save."""
     from sitegen import addresses, devserver
     from sitegen.model.site import BuildOptions
 
@@ -497,6 +506,7 @@ def serve(
         options=BuildOptions(drafts=not no_drafts, future=future, now=_parse_now(now)),
         open_browser=open_browser,
         file_events=not poll,
+        allowed_hosts=allowed_hosts,
     )
     if not addresses.is_loopback(host):
         click.echo(

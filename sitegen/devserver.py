@@ -1,62 +1,54 @@
 """`sitegen serve`: build a preview, serve it, and rebuild and reload browsers when sources change.
 
-The only module that imports livereload (and the Tornado server under it), so the library can be
-swapped later; addresses.py (where it listens) and preview_files.py (how files are served) hold
-the parts that need neither. It sits outside the pipeline: it calls `build()`, and nothing in
-the chain imports it. What livereload gives us: the server, the websocket that browsers connect to, livereload.js
-and the injection of its <script> into HTML responses. What we replace: the file handler (404
-page, folder indexes, no way out of the preview folder, the error page while a build is broken)
-and the watcher (waits for a burst of changes to settle, rebuilds off the server thread, and only
-then tells browsers to reload).
+It sits outside the pipeline: it calls `build()`, and nothing in the chain imports it. The parts:
+addresses.py (where it listens), preview_guard.py (which names it answers to, against DNS
+rebinding), preview_http.py (the Tornado server, its file handler and the live-reload websocket),
+preview_files.py (how files are served) and preview_watch.py (noticing saves and rebuilding).
+Only preview_http.py and preview_watch.py import livereload and Tornado, so the library can be
+swapped later.
+Here: what a preview is (where it builds, how a build went, the page shown while it fails) and
+`serve`, which puts the parts together.
+
+Each port has a preview folder of its own (`.preview/<port>/`, and a build cache of its own), so
+two previews of one site do not write over each other; the staging and spare folders of a build
+sit beside the output, inside `.preview/` too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
-import os
 import signal
 import threading
-import time
 import traceback
 import webbrowser
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-from livereload import Server
-from livereload.handlers import LiveReloadHandler
-from livereload.watcher import Watcher
-from tornado import web
-from tornado.ioloop import IOLoop
-from tornado.log import LogFormatter
 
 from sitegen.addresses import check_port, listen_error, local_url
 from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
-from sitegen.fs_events import FileEvents
 from sitegen.model.site import BuildOptions
-from sitegen.preview_files import content_type, read_whole, resolve
-from sitegen.write import MIRROR_AFTER, SpareMirror
+from sitegen.preview_guard import host_guard
+from sitegen.preview_http import LOGGER, PreviewServer, configure_logging
+from sitegen.preview_watch import SiteWatcher
+from sitegen.write import _SPARE, MIRROR_AFTER, SpareMirror
 
 PREVIEW_FOLDER = ".preview"
-"""Where previews are built, inside the site; never output/, so drafts never leak there."""
+"""Where previews are built (in `<port>/` below), inside the site; never output/, so drafts never
+leak there."""
 PREVIEW_CACHE = ".sitegen-cache/preview"
-"""The preview's own build cache, so previews and `sitegen build` do not invalidate each other."""
+"""The previews' own build caches (`<port>/` below), so previews and `sitegen build` do not
+invalidate each other, nor do two previews."""
 DEBOUNCE_SECONDS = 0.1
 """How long the sources must stay unchanged before a rebuild starts: file events mark the
 writes of one save (or one `git checkout`) milliseconds apart."""
 POLL_SECONDS = 0.1
-"""How often the sources are checked for changes (longer for big sites, see _SiteWatcher)."""
-
-IDLE_WITH_EVENTS = 2.0
-"""Seconds between scans while file events say nothing changed (a lost event is still found)."""
-
-_IGNORED_NAMES = {"__pycache__", "node_modules", "4913"}
-"""Never watched: caches, and the probe file Vim writes before saving."""
-_IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".pyc")
+"""How often the sources are checked for changes (longer for big sites, see preview_watch.py)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +63,9 @@ class ServeRequest:
     poll: float = POLL_SECONDS
     file_events: bool = True
     """Woken by the system's file events (fs_events.py); else scanning alone finds changes."""
+    allowed_hosts: tuple[str, ...] = ()
+    """More names the server answers to (`--allowed-host`), NAME or NAME:PORT; see
+    preview_guard.py for the ones it always answers to."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +87,9 @@ class BuildReport:
         return self.result is not None
 
 
-def preview_folder(root: Path) -> Path:
-    return root / PREVIEW_FOLDER
+def preview_folder(root: Path, port: int) -> Path:
+    """Where the preview on `port` is built."""
+    return root / PREVIEW_FOLDER / str(port)
 
 
 def watched_paths(root: Path, theme: str) -> list[Path]:
@@ -162,13 +158,16 @@ def serve(
 
     `on_build` gets every build's report (the first one and each rebuild, from the watcher's
     thread); `on_ready` gets the URL once the server listens. Raises ServeError when the server
-    cannot listen, before building anything. A failing build never stops the server."""
+    cannot listen (or an --allowed-host name is not one), before building anything. A failing
+    build never stops the server; trouble of the server's own goes to the `sitegen.serve` log."""
+    guard = host_guard(request.host, request.port, request.allowed_hosts)
     check_port(request.host, request.port)
     # A process started in the background by a shell inherits SIGINT ignored, and a service
     # manager stops with SIGTERM: both must stop the server the way Ctrl-C does.
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+    configure_logging()
     preview = _Preview(request, on_build)
     url = local_url(request.host, request.port)
 
@@ -177,20 +176,15 @@ def serve(
         if request.open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
-    watcher = _SiteWatcher(preview, request.debounce, request.poll, ready, request.file_events)
+    log = logging.getLogger(LOGGER)
+    watcher = SiteWatcher(preview, request.debounce, request.poll, ready, request.file_events, log)
     watcher.remember_sources()  # before the first build, so saves made during it count
-    preview.rebuild(())
-    server = _PreviewServer(preview, watcher)
     try:
-        # Returns when Ctrl-C stops the loop: livereload catches the KeyboardInterrupt.
-        server.serve(
-            port=request.port,
-            host=request.host,
-            root=str(preview.folder),
-            debug=False,
-            live_css=True,
-            restart_delay=0,
-        )
+        preview.rebuild(())
+    except OSError as exc:  # too many open files, say: the watcher tries again
+        watcher.failed(exc)
+    try:
+        PreviewServer(preview, guard, watcher).run(request.host, request.port)
     except OSError as exc:
         raise listen_error(request.host, request.port, exc) from None
     finally:
@@ -204,14 +198,14 @@ class _Preview:
 
     def __init__(self, request: ServeRequest, on_build: Callable[[BuildReport], None]) -> None:
         self.root = request.root
-        self.folder = preview_folder(request.root)
+        self.folder = preview_folder(request.root, request.port)
         self._overrides: dict[str, Any] = {"base_url": local_url(request.host, request.port)}
         self._request = BuildRequest(
             root=request.root,
             output=self.folder,
             overrides=self._overrides,
             options=request.options,
-            cache_dir=request.root / PREVIEW_CACHE,
+            cache_dir=request.root / PREVIEW_CACHE / str(request.port),
             remember=True,
         )
         self._on_build = on_build
@@ -227,6 +221,18 @@ class _Preview:
         with self._lock:
             return self._failure
 
+    def failure_page(self) -> str | None:
+        """The page HTML requests get while the site does not build, else None."""
+        failure = self.failure
+        return None if failure is None else error_page(failure)
+
+    def refresh(self, changed: list[str]) -> list[str]:
+        """Rebuild after changes to these files; what to tell browsers to reload. Raises
+        OSError when the machine gets in the way (too many open files, say)."""
+        was_ok = self.failure is None
+        report = self.rebuild(tuple(self.display(p) for p in changed))
+        return self.reload_paths(changed, report, was_ok)
+
     def rebuild(self, changed: tuple[str, ...]) -> BuildReport:
         # The first build indexes search; later ones keep that index (stale text in preview
         # search results beats a reload that waits for a whole-site re-index).
@@ -235,19 +241,25 @@ class _Preview:
         self.stop_mirror()
         report = _build_once(request, changed)
         if report.result is not None and report.result.files > MIRROR_AFTER:
-            mirror = SpareMirror(self.folder)
-            if first:
-                # Before the server announces itself (a few seconds at 10,000 articles): a save
-                # made while the mirror ran would relink every page, slower still.
-                mirror.wait()
-            else:
-                self._mirror = mirror
+            self._start_mirror(first)
         self._built = self._built or report.ok
         with self._lock:
             self._failure = None if report.ok else report
         self.theme = _active_theme(self.root, self._overrides, self.theme)
         self._on_build(report)
         return report
+
+    def _start_mirror(self, first: bool) -> None:
+        # The first build on a port leaves no spare (there was no output to retire): start one.
+        with contextlib.suppress(OSError):
+            (self.folder.parent / _SPARE.format(name=self.folder.name)).mkdir(exist_ok=True)
+        mirror = SpareMirror(self.folder)
+        if first:
+            # Before the server announces itself (a few seconds at 10,000 articles): a save
+            # made while the mirror ran would relink every page, slower still.
+            mirror.wait()
+        else:
+            self._mirror = mirror
 
     def stop_mirror(self) -> None:
         if self._mirror is not None:
@@ -296,6 +308,10 @@ def _build_once(request: BuildRequest, changed: tuple[str, ...]) -> BuildReport:
     except SitegenError as exc:
         errors = exc.errors if isinstance(exc, BuildError) else (exc,)
         return BuildReport(None, tuple(errors), tuple(reporter.warnings), changed)
+    except OSError:
+        # Not the site's fault nor (likely) a bug: too many open files, a file being replaced
+        # or briefly unreadable. The watcher tries again; the last good build stays served.
+        raise
     except Exception:  # a bug: report it and keep serving, the next save may work
         crash = SitegenError(
             "", None, "sitegen crashed while building; this is a bug, please report it"
@@ -309,232 +325,5 @@ def _build_once(request: BuildRequest, changed: tuple[str, ...]) -> BuildReport:
 def _active_theme(root: Path, overrides: dict[str, Any], fallback: str) -> str:
     try:
         return load_config(root, overrides).theme
-    except SitegenError:
+    except (SitegenError, OSError):
         return fallback
-
-
-class _SiteWatcher(Watcher):  # type: ignore[misc]
-    """Replaces livereload's watcher. livereload polls every 0.8 s on the server's thread, runs
-    the task there, and drops reloads that come within 3 s of the last one; we watch in our own
-    thread (woken by file events, scanning to see what changed), wait until the sources have
-    been quiet for `debounce` seconds, rebuild once for the whole burst, and only then (on the
-    server's thread) tell browsers to reload."""
-
-    def __init__(
-        self,
-        preview: _Preview,
-        debounce: float,
-        poll: float,
-        ready: Callable[[], None],
-        file_events: bool = True,
-    ) -> None:
-        super().__init__()
-        self._preview = preview
-        self._debounce = debounce
-        self._poll = poll
-        self._ready = ready
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._loop: IOLoop | None = None
-        self._files: dict[str, tuple[int, int]] = {}
-        self._events = FileEvents()
-        self._use_events = file_events
-
-    def remember_sources(self) -> None:
-        self._files = _scan(self._preview.watched())
-
-    def start(self, callback: Callable[[], None]) -> bool:
-        """Called by livereload once the server listens, just before its loop starts."""
-        self._loop = IOLoop.current()
-        self._loop.add_callback(self._ready)
-        self._thread = threading.Thread(target=self._run, name="sitegen-watch", daemon=True)
-        self._thread.start()
-        return True  # we report changes ourselves: livereload must not poll
-
-    def examine(self) -> tuple[str | None, float | None]:
-        return None, None
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._events.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._events.stop()
-
-    def _run(self) -> None:
-        files = self._files
-        pending: set[str] = set()
-        last_change = 0.0
-        announced = False  # a file event came since the last scan: scan once writes are quiet
-        wait = self._poll
-        wake = self._events.wake
-        while True:
-            woke = wake.wait(wait)
-            wake.clear()
-            if self._stopping.is_set():
-                return
-            if woke and self._events.working:
-                announced = True
-                wait = self._debounce
-                continue
-            started = time.monotonic()
-            watched = self._preview.watched()
-            if self._use_events:
-                self._events.watch(watched)
-            current = _scan(watched)
-            now = time.monotonic()
-            changed = {p for p in files.keys() | current.keys() if files.get(p) != current.get(p)}
-            files = current
-            if changed:
-                pending |= changed
-                # Announced changes have been quiet for a spell already; one that only a scan
-                # found (polling, or a lost event) starts its quiet spell now.
-                if not (announced and self._events.working):
-                    last_change = now
-            announced = False
-            wait = self._next_wait(bool(pending), now - started)
-            if not pending or now - last_change < self._debounce:
-                continue
-            # Changes made while this builds are found by the next scan (files is from before).
-            batch, pending = sorted(pending), set()
-            was_ok = self._preview.failure is None
-            try:
-                report = self._preview.rebuild(tuple(self._preview.display(p) for p in batch))
-            except KeyboardInterrupt:
-                # Ctrl-C in a terminal also reaches the Markdown worker processes, and the pool
-                # hands their KeyboardInterrupt to this thread; the server is stopping anyway.
-                return
-            if self._stopping.is_set() or self._loop is None:
-                return
-            self._loop.add_callback(
-                _reload_browsers, self._preview.reload_paths(batch, report, was_ok)
-            )
-
-    def _next_wait(self, pending: bool, scan: float) -> float:
-        """Seconds until the next look. A big site takes a while to scan (10,000 files: ~60
-        ms): an idle server scans at most a fifth of the time, and rarely while file events
-        wake it up; a pending change is looked at again after a quiet spell."""
-        if pending:
-            return self._debounce if self._events.working else self._poll
-        idle = max(self._poll, 4 * scan)
-        return max(idle, IDLE_WITH_EVENTS) if self._events.working else idle
-
-
-def _reload_browsers(paths: list[str]) -> None:
-    for path in paths:
-        LiveReloadHandler.reload_waiters(path)
-
-
-def _scan(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every watched file, by path."""
-    found: dict[str, tuple[int, int]] = {}
-    stack = []
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        if path.is_dir():
-            stack.append(str(path))
-        else:
-            found[str(path)] = (stat.st_mtime_ns, stat.st_size)
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith(".") or name in _IGNORED_NAMES or name.endswith(_IGNORED_SUFFIXES):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                else:
-                    stat = entry.stat()
-                    found[entry.path] = (stat.st_mtime_ns, stat.st_size)
-            except OSError:
-                continue
-    return found
-
-
-class _PreviewHandler(web.RequestHandler):
-    """Serves the preview folder and nothing outside it: no `..` segment (also when percent-
-    encoded, %2e%2e or %2f), no symlink that leads out. `/section/` serves its index.html,
-    `/section` redirects there, a missing file gets the site's 404.html with status 404, and
-    while the site does not build, HTML requests get the error page."""
-
-    def initialize(self, preview: _Preview) -> None:
-        self.preview = preview
-
-    def set_default_headers(self) -> None:
-        self.set_header("Cache-Control", "no-store")
-
-    def compute_etag(self) -> str | None:
-        return None
-
-    def get(self, *args: str, **kwargs: str) -> None:
-        path = args[0] if args else ""
-        failure = self.preview.failure
-        if failure is not None and self._wants_html(path):
-            self._send(500, "text/html; charset=utf-8", error_page(failure).encode("utf-8"))
-            return
-        found = resolve(self.preview.folder, path)
-        if isinstance(found, str):
-            query = f"?{self.request.query}" if self.request.query else ""
-            self.redirect(found + query)
-            return
-        data = read_whole(found)
-        if found is None or data is None:
-            self._send(404, "text/html; charset=utf-8", self._not_found_page())
-            return
-        self._send(200, content_type(found), data)
-
-    def head(self, *args: str, **kwargs: str) -> None:
-        self.get(*args, **kwargs)  # Tornado drops the body of HEAD responses
-
-    def _wants_html(self, path: str) -> bool:
-        last = path.rsplit("/", 1)[-1]
-        accept = self.request.headers.get("Accept", "")
-        return "text/html" in accept or not last or last.endswith(".html") or "." not in last
-
-    def _not_found_page(self) -> bytes:
-        found = resolve(self.preview.folder, "404.html")
-        data = read_whole(found) if isinstance(found, Path) else None
-        if data is not None:
-            return data
-        return (
-            b"<!doctype html><html><head><title>Not found</title></head>"
-            b"<body><h1>Not found</h1><p>The preview has no such page.</p></body></html>"
-        )
-
-    def _send(self, status: int, content_type: str, data: bytes) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", content_type)
-        self.finish(data)
-
-
-class _PreviewServer(Server):  # type: ignore[misc]
-    """livereload's server with our file handler in place of its StaticFileHandler."""
-
-    def __init__(self, preview: _Preview, watcher: _SiteWatcher) -> None:
-        super().__init__(watcher=watcher)
-        self._preview = preview
-
-    def get_web_handlers(self, script: bytes) -> list[tuple[str, type, Mapping[str, Any]]]:
-        return [(r"/(.*)", _PreviewHandler, {"preview": self._preview})]
-
-    def _setup_logging(self) -> None:
-        """Quieter than livereload's: no line per browser or request, only problems."""
-        channel = logging.StreamHandler()
-        channel.setFormatter(LogFormatter())
-        for name, level in (
-            ("livereload", logging.WARNING),
-            ("tornado", logging.WARNING),
-            ("tornado.access", logging.CRITICAL),
-        ):
-            logger = logging.getLogger(name)
-            logger.setLevel(level)
-            if name != "tornado.access":
-                logger.addHandler(channel)
-                logger.propagate = False

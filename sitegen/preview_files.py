@@ -20,25 +20,33 @@ _TEXT_TYPES = {
 def resolve(folder: Path, url_path: str) -> Path | str | None:
     """The file inside `folder` for a percent-decoded URL path; the URL to redirect to when the
     path names a folder without its trailing slash; None when missing or outside the folder."""
-    if "\x00" in url_path or "\\" in url_path:
-        return None
-    parts = [p for p in url_path.split("/") if p]
-    if any(p in (".", "..") for p in parts):
+    parts = _segments(url_path)
+    if parts is None:
         return None
     try:
         root = folder.resolve(strict=True)
-        real = root.joinpath(*parts).resolve(strict=True)
-        if not real.is_relative_to(root):
-            return None
-        if real.is_dir():
+        real = _inside(root, root.joinpath(*parts))
+        if real is not None and real.is_dir():
             if url_path and not url_path.endswith("/"):
                 return "/" + "/".join(quote(p) for p in parts) + "/"
-            real = (real / "index.html").resolve(strict=True)
-            if not real.is_relative_to(root):
-                return None
+            real = _inside(root, real / "index.html")
     except (OSError, RuntimeError):  # missing, or a symlink loop
         return None
-    return real if real.is_file() else None
+    return real if real is not None and real.is_file() else None
+
+
+def _segments(url_path: str) -> list[str] | None:
+    """The path's segments; None when one could lead anywhere but down (`..`, a backslash)."""
+    if "\x00" in url_path or "\\" in url_path:
+        return None
+    parts = [p for p in url_path.split("/") if p]
+    return None if any(p in (".", "..") for p in parts) else parts
+
+
+def _inside(root: Path, path: Path) -> Path | None:
+    """Where `path` really is (links followed), if that is inside `root`."""
+    real = path.resolve(strict=True)
+    return real if real.is_relative_to(root) else None
 
 
 def read_whole(path: Path | str | None) -> bytes | None:

@@ -232,7 +232,7 @@ def test_serves_pages_and_folder_indexes_with_the_local_base_url(served: Served)
     status, body = served.get("/about")  # redirected to /about/
     assert status == 200 and "We are a newsroom." in body
     assert served.get("/css/test.css") == (200, "h1 { color: rgb(1, 2, 3); }\n")
-    assert (served.site / ".preview" / "index.html").is_file()
+    assert (served.site / ".preview" / str(served.port) / "index.html").is_file()
     assert not (served.site / "output").exists()
 
 
@@ -244,7 +244,9 @@ def test_missing_paths_get_the_sites_404_page(served: Served) -> None:
 
 
 def test_nothing_outside_the_preview_folder_can_be_reached(served: Served) -> None:
-    preview = served.site / ".preview"
+    preview = devserver.preview_folder(served.site, served.port)
+    (preview.parent / "9999").mkdir()  # another port's preview
+    (preview.parent / "9999" / "other.html").write_text(SECRET, encoding="utf-8")
     (preview / "leak.txt").symlink_to(served.site / "sitegen.toml")
     (preview / "leakdir").symlink_to(served.site)
     (preview / "politics" / "up").symlink_to(Path("..") / "..")
@@ -265,6 +267,8 @@ def test_nothing_outside_the_preview_folder_can_be_reached(served: Served) -> No
         "/politics/up/sitegen.toml",
         "/%00",
         "//sitegen.toml",
+        "/../9999/other.html",
+        "/%2e%2e/9999/other.html",
     ]
     for path in attempts:
         status, body, _ = served.raw_get(path)
@@ -342,7 +346,9 @@ def test_a_broken_file_shows_the_error_page_until_it_is_fixed(served: Served) ->
     assert "livereload.js" in body  # so that the fix reloads the page by itself
     assert served.get("/", accept="text/html")[0] == 500
     assert served.get("/css/test.css")[0] == 200  # the last good build is still served
-    assert (served.site / ".preview" / "politics/budget-passes/index.html").is_file()
+    assert (
+        served.site / ".preview" / str(served.port) / "politics/budget-passes/index.html"
+    ).is_file()
     assert f"{BUDGET}:3" in served.stderr
     assert served.proc.poll() is None
 
@@ -382,6 +388,7 @@ def _burst(served: Served) -> None:
 
 
 def test_the_preview_folder_is_not_watched(served: Served) -> None:
+    (served.site / ".preview" / str(served.port) / "touched.txt").write_text("x", encoding="utf-8")
     (served.site / ".preview" / "touched.txt").write_text("x", encoding="utf-8")
     (served.site / "notes.txt").write_text("x", encoding="utf-8")  # not a source either
     time.sleep(1.5)
@@ -498,17 +505,18 @@ def test_watched_paths_leave_out_the_preview_and_output(tmp_path: Path) -> None:
 def test_a_preview_started_on_a_new_port_mirrors_its_spare_before_serving(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another port means another base URL, so the first build rewrites every page; the spare
-    it retires is made the new output in hard links before the server announces itself, so
-    the first save does not have to relink every page."""
+    """A new port has a preview folder of its own, so its first build writes every page; the
+    spare it leaves is made the new output in hard links before the server announces itself,
+    so the first save does not have to relink every page."""
     monkeypatch.setattr(devserver, "MIRROR_AFTER", 0)
     builds: list[devserver.BuildReport] = []
+    port = free_port()
     devserver._Preview(devserver.ServeRequest(site, port=free_port()), builds.append).rebuild(())
-    preview = devserver._Preview(devserver.ServeRequest(site, port=free_port()), builds.append)
+    preview = devserver._Preview(devserver.ServeRequest(site, port=port), builds.append)
     preview.rebuild(())
     assert [b.ok for b in builds] == [True, True]
     assert preview._mirror is None, "no mirror left running"
-    output = devserver.preview_folder(site)
+    output = devserver.preview_folder(site, port)
     spare = output.parent / f".{output.name}.spare"
     files = [p.relative_to(output) for p in output.rglob("*") if p.is_file()]
     assert files
