@@ -1,5 +1,10 @@
 """Digests of model objects: what a page shows, condensed, so an unchanged page is recognised
-without rendering it. Cards are what lists show; full digests add the body."""
+without rendering it.
+
+Each digest is complete: it covers every field of the entity and of every entity reachable
+from it (an article's authors with their bios, links and extra keys; its section and tags; the
+URLs its body's links resolved to). A theme may print any of them on any page, so no digest may
+leave a field out on the guess that a page kind does not show it."""
 
 from __future__ import annotations
 
@@ -18,9 +23,10 @@ def _hash(parts: Iterable[object]) -> str:
 @dataclass(frozen=True)
 class Digests:
     card: Mapping[str, str]
-    """Article source -> digest of everything but the body."""
+    """Article source -> digest of the article as lists show it: everything, as in `full`
+    (a theme may print a card's body, or its author's bio)."""
     full: Mapping[str, str]
-    """Article source -> digest including the body."""
+    """Article source -> digest of everything the article holds or reaches."""
     author: Mapping[str, str]
     search: Mapping[str, str]
     """Article source -> digest of what the search index holds of it: the full digest but for
@@ -37,13 +43,13 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     search: dict[str, str] = {}
     # Sections, tags and authors are shared by many articles: describe each one once.
     described = {id(c): repr(c) for c in (*site.categories, *site.tags)}
-    described |= {id(p): repr(_author_key(p)) for p in site.authors}
+    described |= {id(p): repr(p) for p in site.authors}
     get = described.get
 
     def describe(item: Category | Tag | Author) -> str:
         text = get(id(item))
         if text is None:  # not among the site's (a model built by hand)
-            text = repr(_author_key(item) if isinstance(item, Author) else item)
+            text = repr(item)
         return text
 
     blake2b = hashlib.blake2b
@@ -67,17 +73,13 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
                              *[get(id(t)) or describe(t) for t in a.tags], "",
                              *[get(id(p)) or describe(p) for p in a.authors]])  # fmt: skip
         text = f"{a.source}\0{own}\0{a.url}\0{image!r}\0{shared}"
-        key = card[a.source] = blake2b(text.encode(), digest_size=12).hexdigest()
+        key = blake2b(text.encode(), digest_size=12).hexdigest()
         search[a.source] = f"{key}:{body or '-'}"
         if links:
             body = blake2b(repr(links).encode(), digest_size=12).hexdigest()
-        full[a.source] = f"{key}:{body or '-'}"
+        full[a.source] = card[a.source] = f"{key}:{body or '-'}"
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors, search)
-
-
-def _author_key(author: Author) -> tuple[str, str, str, str, str]:
-    return (author.slug, author.name, author.role, author.avatar, author.url)
 
 
 def global_digest(*parts: object) -> str:

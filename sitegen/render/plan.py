@@ -117,7 +117,8 @@ class SitePlanner:
 
     def around(self, sources: Collection[str]) -> list[RenderJob]:
         """The outputs besides article pages that may list the articles `sources`: the front
-        page, the 404 page, the lists holding one of them, the feeds and the news sitemap."""
+        page, the 404 page, the archive index, the lists holding one of them, the feeds and the
+        news sitemap."""
         site, config, urls, info, digests = (
             self._site, self._config, self._urls, self.info, self.digests
         )  # fmt: skip
@@ -126,6 +127,7 @@ class SitePlanner:
         return [
             planner.index(),
             planner.not_found(),
+            planner.archive_index(),
             *planner.lists(edited),
             *plan_feeds(site, config, urls, info, digests),
             *plan_news_sitemap(site, config, info, digests),
@@ -322,8 +324,14 @@ class _Planner:
             if only is None:
                 jobs += self.paginate(kind, term, title, description, articles)
             elif any(_holds(kind, term, a) for a in only):
+                # A month's every page holds the whole month (`term.articles`); other lists'
+                # pages hold their own stories only.
                 per_page = self.config.per_page
-                numbers = {i // per_page + 1 for i, a in enumerate(articles) if id(a) in ids}
+                numbers = (
+                    None
+                    if isinstance(term, Archive)
+                    else {i // per_page + 1 for i, a in enumerate(articles) if id(a) in ids}
+                )
                 jobs += self.paginate(kind, term, title, description, articles, numbers)
         return jobs
 
@@ -342,11 +350,11 @@ class _Planner:
         first = term.url
         page_urls = tuple((n, page_url(first, n)) for n in range(1, total + 1))
         if isinstance(term, Author):
-            term_key = self.digests.author[term.slug]
-        elif isinstance(term, Archive):
-            term_key = f"{term.year}-{term.month}"
+            term_key: tuple[str, ...] = (self.digests.author[term.slug],)
+        elif isinstance(term, Archive):  # a template may print any story of the month
+            term_key = (f"{term.year}-{term.month}", *self.cards(term.articles))
         else:
-            term_key = repr(term)
+            term_key = (repr(term),)
         noun = "section" if kind == "category" else kind
         origin = f"the {noun} page of {getattr(term, 'name', title)!r}"
         jobs = []
@@ -354,7 +362,7 @@ class _Planner:
             if numbers is not None and number not in numbers:
                 continue
             chunk = articles[(number - 1) * per_page : number * per_page]
-            deps = (kind, term_key, f"{number}/{total}", *self.cards(chunk))
+            deps = (kind, *term_key, f"{number}/{total}", *self.cards(chunk))
             newest = max((a.modified for a in chunk), default=None)
             context = _ListPage(self, kind, term, title, description, chunk, number, page_urls)
             jobs.append(RenderJob(self.urls.output_path(url), "list.html", context, deps,
@@ -378,7 +386,15 @@ class _Planner:
                 **self.base(meta), archives=self.site.archives, breadcrumbs=crumbs
             )
 
-        deps = ("archives", *(f"{a.year}-{a.month}:{len(a.articles)}" for a in self.site.archives))
+        # Every month holds its stories (`archives[].articles`), which a template may print.
+        deps = (
+            "archives",
+            *(
+                d
+                for a in self.site.archives
+                for d in (f"{a.year}-{a.month}", *self.cards(a.articles))
+            ),
+        )
         return RenderJob(
             self.urls.output_path(url), "archives.html", context, deps, url, None, True
         )
