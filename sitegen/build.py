@@ -26,6 +26,7 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.assets import collect_static, static_info
+from sitegen.build_lock import BuildLock
 from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config, require_site
 from sitegen.edit_plan import digest_owners, frame_digest, shows, touched_jobs
 from sitegen.errors import BuildError, Reporter, SitegenError
@@ -48,12 +49,12 @@ from sitegen.render.templates import (
     theme_static_dirs,
 )
 from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, with_drafts
-from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer
+from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer, reserved_errors
 from sitegen.search_early import EarlyIndex, early_index
 from sitegen.search_records import RECORDS_FOLDER
 from sitegen.sources import FoundSource, display_path, scan_sources
+from sitegen.stamps import input_stamp, static_fingerprint
 from sitegen.state import (
-    RACY_NS,
     BuildState,
     CachedSource,
     Snapshot,
@@ -173,12 +174,23 @@ class _Clock:
             self.progress(stage, done, total)
 
 
-@_collector_paused
 def build(
     request: BuildRequest, reporter: Reporter, progress: Progress | None = None
 ) -> BuildResult:
+    # One build at a time per output folder and per cache (build_lock.py).
+    with BuildLock(request.root, request.output or request.root / "output", request.cache_dir):
+        return _build(request, reporter, progress)
+
+
+@_collector_paused
+def _build(
+    request: BuildRequest, reporter: Reporter, progress: Progress | None = None
+) -> BuildResult:
     clock = _Clock(progress)
-    state = BuildState(request.cache_dir, remember=request.remember) if request.cache_dir else None
+    state = BuildState(
+        request.cache_dir, remember=request.remember, fresh=request.clean, reporter=reporter,
+        root=request.root,
+    ) if request.cache_dir else None  # fmt: skip
     use_cache = state is not None and not request.clean
     require_site(request.root)
     config = load_config(request.root, request.overrides)
@@ -251,8 +263,7 @@ def build(
         stage.carry(carried)
         clock.lap("render")
         for rel, source in sorted(plan.static.items()):
-            stat = source.stat()
-            fingerprint = f"static:{stat.st_size}:{stat.st_mtime_ns}"
+            fingerprint = static_fingerprint(source)  # stamps.py: not size and time alone
             fingerprints[rel] = fingerprint
             shown[rel] = ""  # a copy: it shows no article
             old = output / rel
@@ -365,7 +376,7 @@ def prepare_plan(
         errors[:0] = base_url_errors(config, root, "base_url" in request.overrides)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
     static_files, static_errors = collect_static(static_dirs, root)
-    errors += static_errors
+    errors += static_errors + reserved_errors(config, static_files, root)  # search.py
     clock.lap("read")
 
     sources = convert_all(sources, settings, markup_key, request.jobs)
@@ -669,48 +680,11 @@ def _tree_digest(folders: Sequence[Path]) -> str:
 def _input_stamp(
     request: BuildRequest, config: SiteConfig, output: Path
 ) -> tuple[str, list[FoundSource]]:
-    """Sizes and times of every input file plus the request: equal stamps mean equal inputs.
+    """Digests of every input file plus the request: equal stamps mean equal inputs (stamps.py).
     Also the content files it looked at, so the build does not walk the content folder twice."""
-    digest = hashlib.sha256(repr((__version__, config, request.overrides, request.options.drafts,
-                                  request.options.future, str(output.resolve()))).encode())  # fmt: skip
-    root = request.root
-    now = time.time_ns()
-    verdict = ""
-    found = scan_sources(root / "content")
-    for rel, _, size, mtime_ns, problem in found:
-        if problem is not None:
-            verdict = verdict or "unreadable"  # read_sources reports it properly
-        elif now - mtime_ns < RACY_NS:
-            verdict = verdict or "racy"  # a file this fresh may change again within its tick
-        digest.update(f"content/{rel}:{size}:{mtime_ns}\n".encode())
-    config_file = root / CONFIG_NAME
-    folders = [
-        root / "static",
-        *theme_dirs(root, config.theme),
-        *theme_static_dirs(root, config.theme),
-    ]
-    for item in [config_file, *folders]:
-        if verdict:
-            break
-        if item.is_file():
-            stat = item.stat()
-            digest.update(f"{item}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-        elif item.is_dir():
-            for dirpath, dirnames, filenames in os.walk(item):
-                dirnames.sort()
-                for name in sorted(filenames):
-                    try:
-                        stat = os.stat(os.path.join(dirpath, name))
-                    except OSError:
-                        verdict = "unreadable"
-                        break
-                    if now - stat.st_mtime_ns < RACY_NS:
-                        verdict = "racy"
-                        break
-                    digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-                if verdict:
-                    break
-    return verdict or digest.hexdigest(), found
+    key = repr((__version__, config, request.overrides, request.options.drafts,
+                request.options.future, str(output.resolve())))  # fmt: skip
+    return input_stamp(request.root, config, key)
 
 
 def _folder_id(folder: Path) -> str:

@@ -13,10 +13,12 @@ starts in ~20 ms and imports nothing of the build but sitegen.halves."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import pickle
 import queue
+import select
 import shutil
 import struct
 import subprocess
@@ -35,6 +37,9 @@ _FRAME = struct.Struct("<Q")
 PENDING_LIMIT = 64 * 1024 * 1024
 """Bytes sent but not yet taken by the helper, past which `send` waits: a helper slowed by the
 disk must not make the build hold every record in memory."""
+ANSWER_TIMEOUT = 300.0
+"""Seconds `wait` waits for the helper's next answer before giving up on it as hung: a batch
+(a shard's folder, ~500 files) takes well under a second even on a slow disk."""
 
 
 def apply(ops: Sequence[Op]) -> None:
@@ -70,6 +75,8 @@ class FileWriter:
         self._acknowledged = 0
         self._reading = threading.Lock()
         self._failure: OSError | None = None
+        self._answers = b""
+        """What the helper has answered and `_read_answer` has not taken yet."""
 
     def send(self, ops: Sequence[Op]) -> int:
         """Queue `ops` as one batch; returns its number for `wait`."""
@@ -151,7 +158,16 @@ class FileWriter:
                 pipe.close()
 
     def _read_answer(self, answers: IO[bytes]) -> None:
-        line = answers.readline()
+        line = self._next_line(answers.fileno())
+        if line is None:
+            self._failure = OSError(
+                errno.ETIMEDOUT,
+                f"the helper process that writes files did not answer within "
+                f"{ANSWER_TIMEOUT:.0f} s (is the disk hung?)",
+            )
+            if self._process is not None:
+                self._process.kill()
+            return
         if not line:
             self._failure = OSError(
                 f"the helper process that writes files stopped "
@@ -159,10 +175,25 @@ class FileWriter:
             )
             return
         if line.startswith(b"!"):
-            errno, strerror, filename, filename2 = json.loads(line[1:])
-            self._failure = OSError(errno, strerror, filename, None, filename2)
+            code, strerror, filename, filename2 = json.loads(line[1:])
+            self._failure = OSError(code, strerror, filename, None, filename2)
             return
         self._acknowledged = int(line)
+
+    def _next_line(self, fd: int) -> bytes | None:
+        """The helper's next answer line: b"" once it has stopped, None when it has not
+        answered within ANSWER_TIMEOUT. Read from the pipe's descriptor, unbuffered, so that
+        waiting can time out."""
+        while b"\n" not in self._answers:
+            ready, _, _ = select.select([fd], [], [], ANSWER_TIMEOUT)
+            if not ready:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return b""
+            self._answers += chunk
+        line, _, self._answers = self._answers.partition(b"\n")
+        return line + b"\n"
 
 
 def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:

@@ -25,7 +25,8 @@ from sitegen.model.entities import Article
 from sitegen.model.related import related_articles
 from sitegen.model.urls import Urls
 from sitegen.render.templates import environment_key
-from sitegen.sources import FoundSource, SourceFile, read_source
+from sitegen.sources import FoundSource, SourceFile, read_source, unreadable_message
+from sitegen.stamps import source_digest
 from sitegen.state import BuildState, CachedSource, Snapshot
 
 
@@ -35,20 +36,22 @@ def read_sources(
     found: Sequence[FoundSource],
     stored: Stored | None = None,
 ) -> tuple[dict[str, CachedSource], list[SitegenError]]:
-    """Every content file, reusing the cached parse when size and time (or else the bytes) match.
-    A reused row's body and HTML are fetched through `stored` when something asks for them."""
+    """Every content file, reusing the cached parse when the digest of its bytes matches (from
+    `found` when it is stamps.ScannedSources, else read here): never by size and time alone,
+    which a same-size edit can leave as they were (stamps.py). A reused row's body and HTML are
+    fetched through `stored` when something asks for them."""
     content_dir = root / "content"
     sources: dict[str, CachedSource] = {}
     errors: list[SitegenError] = []
-    for rel, _, size, mtime_ns, problem in found:
+    for rel, path, size, mtime_ns, problem in found:
         display = "content/" + rel
         if problem is not None:
-            errors.append(ContentError(display, None, f"cannot be read: {problem}"))
+            errors.append(_unreadable(display, problem))
             continue
         cached = snapshot.sources.get(rel)
         if cached is not None and cached.source.display != display:
             cached = None
-        if cached is not None and cached.trusted(size, mtime_ns):
+        if cached is not None and cached.digest == source_digest(found, rel, path):
             if stored is not None:
                 stored.bind(cached)
             sources[rel] = cached
@@ -73,6 +76,14 @@ def read_sources(
     return sources, errors
 
 
+def _unreadable(display: str, problem: str) -> ContentError:
+    """The error for a content file or folder (its path ending in "/") that scan_sources
+    could not look at."""
+    if display.endswith("/"):
+        return ContentError(display.rstrip("/"), None, unreadable_message("folder", problem))
+    return ContentError(display, None, f"cannot be read: {problem}")
+
+
 class Stored:
     """What the cache leaves out of a source it trusts, fetched when something needs it: the
     body from the file itself, the HTML from the cache (or converted again if the cache has
@@ -93,8 +104,8 @@ class Stored:
     def body(self, rel: str) -> str:
         display = "content/" + rel
         try:
-            # If the bytes no longer match the digest (rewritten since the scan, or with the
-            # same size and time), the file as it is now is still the best answer there is.
+            # If the bytes no longer match the digest (rewritten since the scan), the file as
+            # it is now is still the best answer there is.
             return read_source(self.content_dir, rel, display).body
         except OSError as exc:
             raise ContentError(display, None, f"cannot be read: {exc.strerror}") from None

@@ -15,7 +15,6 @@ renders, as many as it has workers once it waits for them."""
 from __future__ import annotations
 
 import functools
-import gzip
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -26,21 +25,24 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sitegen import __version__
+from sitegen import __version__, search_bundle
 from sitegen.config import SiteConfig
-from sitegen.errors import SitegenError
+from sitegen.errors import ContentError, SitegenError
 from sitegen.file_writer import FileWriter
 from sitegen.model import text as text_module
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
 from sitegen.render.search_record import BODY_MARK
+from sitegen.search_bundle import read_cbor as _read_cbor  # noqa: F401 (tests read bundles)
+from sitegen.search_bundle import stabilise_bundle
 from sitegen.search_records import RecordFolders
 from sitegen.search_shards import Shard, plan_shards
+from sitegen.sources import display_path
 from sitegen.write import WORK, Stage, discard, tree_pairs
 
 if TYPE_CHECKING:
@@ -51,8 +53,11 @@ SEARCH_FOLDER = "pagefind"
 SHARD_LIST = "index.json"
 _ENTRY = "pagefind-entry.json"
 """The file that makes a folder a Pagefind bundle."""
-TIMEOUT = 900
-"""Seconds before a hung indexer is given up on."""
+TIMEOUT = 120
+"""Seconds a Pagefind process may take before it is stopped as hung, besides TIMEOUT_PER_RECORD
+for each record it indexes: a shard of 500 takes under a second, so a process still running
+after minutes has lost its input or hangs, and the build says so instead of waiting forever."""
+TIMEOUT_PER_RECORD = 0.05
 _UNUSED = (
     "pagefind-ui.js", "pagefind-ui.css", "pagefind-component-ui.js", "pagefind-component-ui.css",
     "pagefind-modular-ui.js", "pagefind-modular-ui.css", "pagefind-highlight.js",
@@ -228,6 +233,7 @@ class SearchIndexer:
                 self._work / "out" / shard.name,
                 self.language,
                 threads=self._threads,
+                records=len(shard.pages),
             )
         self._folders.read(shard)
 
@@ -246,6 +252,26 @@ class SearchIndexer:
         (self._work / "out").mkdir(exist_ok=True)
         os.rename(bundle, self._work / "out" / shard.name)
         self._folders.read(shard)
+
+
+def reserved_errors(
+    config: SiteConfig, static: Mapping[str, Path], root: Path
+) -> list[SitegenError]:
+    """An error for each static file (`static`: site path -> file) that search would overwrite
+    or delete: pagefind/ in the output is the search index's alone."""
+    if not config.search.enabled:
+        return []
+    return [
+        ContentError(
+            display_path(path, root),
+            None,
+            f"is in {SEARCH_FOLDER}/, the folder reserved for the search index, which would "
+            f"overwrite or delete it; move it to another folder (or turn search off with "
+            "`[search] enabled = false` in sitegen.toml)",
+        )
+        for site_path, path in sorted(static.items())
+        if site_path.strip("/").split("/", 1)[0].casefold() == SEARCH_FOLDER
+    ]
 
 
 def records_salt(settings: str, config: SiteConfig) -> str:
@@ -285,11 +311,12 @@ def _pagefind_command() -> tuple[str, ...]:
 @functools.cache
 def _record_code() -> str:
     """Digest of the code that shapes the index: what a record holds (search_record.py and the
-    dates of model/text.py) and how Pagefind is given the records (this module). A change to it
-    re-indexes every shard, where pages see sitegen's version only: records change more often
-    than releases. "unknown" where the source cannot be read (the version still counts)."""
+    dates of model/text.py), how Pagefind is given the records (this module) and how its bundle
+    is settled (search_bundle.py). A change to it re-indexes every shard, where pages see
+    sitegen's version only: records change more often than releases. "unknown" where the
+    source cannot be read (the version still counts)."""
     digest = hashlib.sha256()
-    for module in (search_record_module, text_module, sys.modules[__name__]):
+    for module in (search_record_module, text_module, sys.modules[__name__], search_bundle):
         try:
             digest.update(Path(module.__file__ or "").read_bytes())
         except OSError:
@@ -314,20 +341,26 @@ def _require_pagefind() -> None:
         )
 
 
-def index_pages(site: Path, out: Path, language: str, *, threads: int | None = None) -> None:
-    """Index the records under `site` into the bundle folder `out`, with at most `threads`
-    threads (None: one per core). Raises SitegenError when Pagefind fails (it refuses, too,
-    when no record carries the mark)."""
-    with PagefindRun(site, out, language, threads=threads) as run:
+def index_pages(
+    site: Path, out: Path, language: str, *, threads: int | None = None, records: int = 0
+) -> None:
+    """Index the `records` records under `site` into the bundle folder `out`, with at most
+    `threads` threads (None: one per core). Raises SitegenError when Pagefind fails (it refuses,
+    too, when no record carries the mark) or does not finish in time (PagefindRun.timeout)."""
+    with PagefindRun(site, out, language, threads=threads, records=records) as run:
         run.wait()
 
 
 class PagefindRun:
-    """One Pagefind process indexing the records under `site` into the bundle `out`, started
-    on entering; `wait()` for its bundle, or leave to stop it."""
+    """One Pagefind process indexing the `records` records under `site` into the bundle `out`,
+    started on entering; `wait()` for its bundle, or leave to stop it."""
 
-    def __init__(self, site: Path, out: Path, language: str, *, threads: int | None) -> None:
+    def __init__(
+        self, site: Path, out: Path, language: str, *, threads: int | None, records: int = 0
+    ) -> None:
         self.site, self.out, self.language, self.threads = site, out, language, threads
+        self.timeout = TIMEOUT + TIMEOUT_PER_RECORD * records
+        """Seconds `wait()` gives Pagefind before stopping it."""
         self._cwd: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[str] | None = None
 
@@ -367,10 +400,16 @@ class PagefindRun:
         """Wait for the bundle; SitegenError when Pagefind failed or hung."""
         assert self._process is not None
         try:
-            stdout, stderr = self._process.communicate(timeout=TIMEOUT)
+            stdout, stderr = self._process.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
+            self.kill()
             raise SitegenError(
-                "search", None, f"Pagefind did not finish indexing within {TIMEOUT} seconds"
+                "search",
+                None,
+                f"Pagefind did not finish within {self.timeout:.0f} s (indexing {self.site}) "
+                "and was stopped; build again, and if it happens again reinstall it (`pip "
+                "install --force-reinstall 'pagefind[bin]'`) or turn search off with "
+                "`[search] enabled = false` in sitegen.toml",
             ) from None
         out = self.out
         if self._process.returncode == 0 and _complete(out):
@@ -406,176 +445,3 @@ def index_language(language: str) -> str:
     """Pagefind's language code (ISO 639-1) for the site's BCP 47 tag: en-GB -> en. One index for
     the whole site; pagefind.js picks it from <html lang> by the same primary subtag."""
     return language.split("-", 1)[0].lower()
-
-
-# Pagefind (1.5) writes its filter indexes, and the list of them in each language's pf_meta, in
-# hash-map order, which changes from run to run (upstream says so in issue #638): the same pages
-# would give a different bundle each build, and incremental builds could never equal clean ones.
-# stabilise_bundle() sorts those lists and renames the files by their new content. Pagefind's
-# files are "pagefind_dcd" + CBOR, gzipped; each one is decoded and re-encoded only when that
-# round trip reproduces its bytes exactly, so an unforeseen format is left as Pagefind wrote it.
-
-_SIGNATURE = b"pagefind_dcd"
-
-
-def stabilise_bundle(bundle: Path) -> None:
-    """Make the Pagefind bundle in `bundle` a function of the pages alone: filter values and the
-    filter list in pf_meta sorted, and their files named by a hash of what they now hold."""
-    entry_path = bundle / "pagefind-entry.json"
-    try:
-        entry_text = entry_path.read_text(encoding="utf-8")
-        languages = json.loads(entry_text)["languages"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    for info in languages.values():
-        old = info.get("hash") if isinstance(info, dict) else None
-        if not isinstance(old, str) or f'"hash":"{old}"' not in entry_text:
-            continue  # not the entry file we know: renaming its pf_meta would break search
-        new = _stabilise_language(bundle, old)
-        if new != old:
-            entry_text = entry_text.replace(f'"hash":"{old}"', f'"hash":"{new}"')
-    entry_path.write_text(entry_text, encoding="utf-8")
-
-
-def _stabilise_language(bundle: Path, meta_hash: str) -> str:
-    """Sort one language's filters; returns the new hash of its pf_meta (or the old one)."""
-    meta_path = bundle / f"pagefind.{meta_hash}.pf_meta"
-    meta = _read_cbor(meta_path)
-    if meta is None:
-        return meta_hash
-    renamed: dict[str, str] = {}
-
-    def filter_lists(node: Any) -> list[list[Any]]:
-        """The [name, hash] lists in pf_meta that point at filter files."""
-        if not isinstance(node, list):
-            return []
-        if all(_is_filter_ref(bundle, item) for item in node) and node:
-            return [node]
-        return [found for item in node for found in filter_lists(item)]
-
-    for refs in filter_lists(meta):
-        for ref in refs:
-            if ref[1] not in renamed:
-                renamed[ref[1]] = _stabilise_filter(bundle, ref[1])
-            ref[1] = renamed[ref[1]]
-        refs.sort(key=lambda ref: ref[0])
-    data = _SIGNATURE + _encode(meta)
-    new_hash = _hashed(meta_hash, data, 10)
-    if new_hash != meta_hash:
-        _write_gzip(bundle / f"pagefind.{new_hash}.pf_meta", data)
-        meta_path.unlink()
-    return new_hash
-
-
-def _is_filter_ref(bundle: Path, item: Any) -> bool:
-    return (
-        isinstance(item, list)
-        and len(item) == 2
-        and all(isinstance(x, str) for x in item)
-        and "/" not in item[1]
-        and (bundle / "filter" / f"{item[1]}.pf_filter").is_file()
-    )
-
-
-def _stabilise_filter(bundle: Path, old: str) -> str:
-    """Sort one filter's values; returns the filter file's new hash (or the old one)."""
-    path = bundle / "filter" / f"{old}.pf_filter"
-    decoded = _read_cbor(path)
-    if not (
-        isinstance(decoded, list)
-        and len(decoded) == 2
-        and isinstance(decoded[1], list)
-        and all(isinstance(v, list) and v and isinstance(v[0], str) for v in decoded[1])
-    ):
-        return old
-    decoded[1].sort(key=lambda value: value[0])
-    data = _SIGNATURE + _encode(decoded)
-    new = _hashed(old, data, 7)
-    if new != old:
-        _write_gzip(bundle / "filter" / f"{new}.pf_filter", data)
-        path.unlink()
-    return new
-
-
-def _hashed(old: str, data: bytes, length: int) -> str:
-    """Pagefind's naming (language, underscore, hex digits) with a hash of the content."""
-    language = old.rsplit("_", 1)[0]
-    return f"{language}_{hashlib.sha256(data).hexdigest()[:length]}"
-
-
-def _read_cbor(path: Path) -> Any:
-    """The decoded content of a Pagefind file, or None when it is not what we expect."""
-    try:
-        data = gzip.decompress(path.read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile):
-        return None
-    if not data.startswith(_SIGNATURE):
-        return None
-    body = data[len(_SIGNATURE) :]
-    try:
-        value, end = _decode(body, 0)
-    except (IndexError, ValueError, UnicodeDecodeError):
-        return None
-    if end != len(body) or _encode(value) != body:
-        return None
-    return value
-
-
-def _write_gzip(path: Path, data: bytes) -> None:
-    path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
-
-
-def _decode(data: bytes, at: int) -> tuple[Any, int]:
-    """One CBOR item (unsigned and negative integers, byte and text strings, arrays) at `at`."""
-    head = data[at]
-    major, info = head >> 5, head & 31
-    at += 1
-    if info < 24:
-        arg = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        arg = int.from_bytes(data[at : at + size], "big")
-        at += size
-    else:
-        raise ValueError(f"unsupported CBOR head {head:#x}")
-    if major == 0:
-        return arg, at
-    if major == 1:
-        return -1 - arg, at
-    if major in (2, 3):
-        raw = data[at : at + arg]
-        if len(raw) != arg:
-            raise ValueError("truncated CBOR string")
-        return (raw if major == 2 else raw.decode("utf-8")), at + arg
-    if major == 4:
-        items = []
-        for _ in range(arg):
-            item, at = _decode(data, at)
-            items.append(item)
-        return items, at
-    raise ValueError(f"unsupported CBOR major type {major}")
-
-
-def _encode(value: Any) -> bytes:
-    """Shortest-form CBOR, as Pagefind writes it."""
-    if isinstance(value, bool):
-        raise ValueError("booleans are not expected")
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _head(3, len(raw)) + raw
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(_encode(v) for v in value)
-    raise ValueError(f"cannot encode {type(value).__name__}")
-
-
-def _head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise ValueError("integer too large for CBOR")

@@ -152,9 +152,9 @@ class RecordFolders:
         for shard in self._filled:
             target = self.home / shard.period
             with contextlib.suppress(OSError):
-                # The one a --clean build replaces (or another build's, since this build held
-                # it: the next build removes what it finds in scratch space, even a running
-                # build's, so builds of one site are not meant to overlap anyway).
+                # The one a --clean build replaces (or, should a build without the cache's lock
+                # have run meanwhile, another build's: build_lock.py keeps builds that share the
+                # cache from overlapping).
                 trash.mkdir(exist_ok=True)
                 os.rename(target, trash / shard.name)
                 self.set_aside += _records_in(trash / shard.name)

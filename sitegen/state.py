@@ -9,6 +9,9 @@ HTML, which only the builds that render its page need. `load` reads the buckets;
 one source's HTML. The body text is not stored:
 the file itself has it (reuse.py reads it back when a message needs a line number).
 
+Every blob is stored with a digest and checked when read back, and a database that cannot be
+read or written is deleted and the build goes on without it, with a warning (cache_db.py).
+
 Outside the pipeline: build.py and reuse.py ask it what is still valid; nothing in the model or
 renderer knows it exists. When in doubt it answers "rebuild"."""
 
@@ -17,56 +20,55 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import uuid
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.lazy import Lazy
-from sitegen.markup import Markup
-from sitegen.model.articles import ArticleDraft
-from sitegen.sources import SourceFile
+from sitegen.cache_db import (
+    READ_ERRORS,
+    CacheTrouble,
+    checksum,
+    connect,
+    intact,
+    reason,
+    remove_database,
+)
+from sitegen.cache_rows import CachedSource as CachedSource
+from sitegen.cache_rows import Snapshot as Snapshot
+from sitegen.cache_rows import bucket_inserts, bucket_of, read_bucket, unpickled
+from sitegen.cache_rows import empty_snapshot as empty_snapshot
+from sitegen.errors import Reporter
+from sitegen.sources import display_path
 
-SCHEMA = f"7:{__version__}"
-BUCKETS = 64
-"""Sources are pickled in this many groups, by a hash of their path: 10,000 rows unpickled
-one by one took twice as long as the same rows in 64 lists, and an edit rewrites one list."""
-RACY_NS = 2_000_000_000
-"""A file changed this close to the moment it was scanned may change again within the same
-timestamp tick; such entries are re-hashed next time instead of trusted by size and time."""
-_UNREADABLE = (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-               TypeError, ValueError, IndexError)  # fmt: skip
-"""What reading back a damaged or foreign row can raise."""
-
-
-@dataclass(frozen=True)
-class CachedSource:
-    size: int
-    mtime_ns: int
-    scanned_ns: int
-    digest: str
-    source: SourceFile
-    markup_key: str
-    markup: Markup | None
-    draft: tuple[str, ArticleDraft, str] | None = None
-    """An article's checked front matter, with the key of the settings it was checked under
-    and what related_articles reads of it (see reuse.py)."""
-
-    def trusted(self, size: int, mtime_ns: int) -> bool:
-        return (
-            size == self.size
-            and mtime_ns == self.mtime_ns
-            and self.scanned_ns - self.mtime_ns > RACY_NS
-        )
+SCHEMA = f"9:{__version__}"
+"""Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;
+9: a digest with every blob)."""
 
 
 class BuildState:
-    def __init__(self, folder: Path, *, remember: bool = False) -> None:
+    """The cache in `folder`. `fresh` (a --clean build): the database is not read, and `save`
+    replaces it whole. Trouble with it is told to `reporter`, the path as seen from `root`."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        remember: bool = False,
+        fresh: bool = False,
+        reporter: Reporter | None = None,
+        root: Path | None = None,
+    ) -> None:
         self.folder = folder
         self.path = folder / "state.sqlite"
+        self._fresh = fresh
+        self.trouble = CacheTrouble(
+            reporter, display_path(self.path, root) if root else str(self.path)
+        )
+        self._repair: set[str] = set()
+        """Sources whose stored HTML was damaged: `save` writes it again."""
         self._remember = remember
         """Keep what `save` wrote in memory for the next build of this process (the preview
         server's): reading 10,000 rows back is a quarter of a small rebuild."""
@@ -76,44 +78,13 @@ class BuildState:
         """Templates compiled during this build, written by `save` with everything else."""
 
     def _connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None or row[0] != SCHEMA:
-            # Another version's tables may have other columns: start them again.
-            db.executescript(
-                "DELETE FROM meta; DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS html; "
-                "DROP TABLE IF EXISTS outputs; DROP TABLE IF EXISTS related; "
-                "DROP TABLE IF EXISTS templates;"
-            )
-            db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-            db.commit()
-        db.executescript(
-            """
-            -- rels: the bucket's source paths, one per line, so a save sees who left it.
-            CREATE TABLE IF NOT EXISTS sources (bucket INTEGER PRIMARY KEY, rels TEXT, data BLOB);
-            CREATE TABLE IF NOT EXISTS html (
-                rel TEXT PRIMARY KEY, digest TEXT, markup_key TEXT, html TEXT
-            );
-            -- Which version of each file's HTML is kept, without reading the HTML itself.
-            CREATE INDEX IF NOT EXISTS html_version ON html (rel, digest, markup_key);
-            -- shows: the ids of the articles whose digests the output's fingerprint covers
-            -- (edit_plan.article_id), so an edit finds the pages showing what it changed.
-            CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, fingerprint TEXT, shows TEXT);
-            CREATE TABLE IF NOT EXISTS related (signature TEXT PRIMARY KEY, data BLOB);
-            CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB);
-            """
-        )
-        return db
+        return connect(self.path, SCHEMA)
 
     def load(self) -> Snapshot:
         """Everything cached but the HTML, or an empty snapshot when the cache is missing or
         unreadable. The body and HTML of each source come back pending (see sitegen/lazy.py):
         whoever trusts a row binds them to where they can be fetched."""
-        if not self.path.exists():
+        if self._fresh or not self.path.exists():
             return empty_snapshot()
         kept = _KEPT.pop(self.path, None) if self._remember else None
         try:
@@ -122,35 +93,69 @@ class BuildState:
                 if kept is not None and meta.get("generation") == kept.generation:
                     self._kept = kept
                     return Snapshot(meta, kept.sources, kept.outputs)
-                stored = {
-                    rel: (digest, key)
-                    for rel, digest, key in db.execute("SELECT rel, digest, markup_key FROM html")
-                }
-                sources = {}
-                for (data,) in db.execute("SELECT data FROM sources"):
-                    bucket: list[CachedSource] = pickle.loads(data)
-                    for cached in bucket:
-                        # A source whose HTML went missing is left out: its file is read again.
-                        rel = cached.source.rel
-                        if stored.get(rel) == (cached.digest, cached.markup_key):
-                            sources[rel] = cached
+                sources = self._sources(db)
                 outputs = dict(db.execute("SELECT path, fingerprint FROM outputs").fetchall())
-        except _UNREADABLE:
+        except READ_ERRORS as exc:
+            self._unreadable(exc)
             return empty_snapshot()
         return Snapshot(meta, sources, outputs)
+
+    def _sources(self, db: sqlite3.Connection) -> dict[str, CachedSource]:
+        """The sources of every bucket that is as it was stored, and whose HTML is stored."""
+        stored = {
+            rel: (digest, key)
+            for rel, digest, key in db.execute("SELECT rel, digest, markup_key FROM html")
+        }
+        sources = {}
+        for data, check in db.execute("SELECT data, checksum FROM sources"):
+            bucket = read_bucket(data, check)
+            if bucket is None:
+                self.trouble.damaged("the front matter of some files")
+                continue  # its files are read again
+            for cached in bucket:
+                # A source whose HTML went missing is left out: its file is read again.
+                rel = cached.source.rel
+                if stored.get(rel) == (cached.digest, cached.markup_key):
+                    sources[rel] = cached
+        return sources
+
+    def _unreadable(self, exc: BaseException) -> None:
+        """The database cannot be read: delete it, so that this build goes on without it and
+        saves a new one; say so once."""
+        self._forget()
+        self.trouble.unreadable(reason(exc), remove_database(self.path))
+
+    def _forget(self) -> None:
+        """Drop what this process holds of the database: its reader, its remembered state."""
+        reader = _READERS.pop(self.path, None)
+        if reader is not None:
+            reader.close()
+        _KEPT.pop(self.path, None)
+        self._kept = None
 
     def html(self, rel: str, digest: str, markup_key: str) -> str | None:
         """The stored HTML of one source, None when the cache no longer has this version."""
         row = self._read(
-            "SELECT html FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
+            "SELECT html, checksum FROM html WHERE rel = ? AND digest = ? AND markup_key = ?",
             (rel, digest, markup_key),
         )
-        return row[0] if row and isinstance(row[0], str) else None
+        if row is None:
+            return None
+        if not isinstance(row[0], str) or not intact(row[0], row[1]):
+            self.trouble.damaged(f"the HTML of content/{rel}")
+            self._repair.add(rel)
+            return None
+        return row[0]
 
     def template(self, key: str) -> bytes | None:
         """A compiled template kept by an earlier build (Jinja checks it is still current)."""
-        row = self._read("SELECT data FROM templates WHERE key = ?", (key,))
-        return row[0] if row and isinstance(row[0], bytes) else None
+        row = self._read("SELECT data, checksum FROM templates WHERE key = ?", (key,))
+        if row is None:
+            return None
+        if not isinstance(row[0], bytes) or not intact(row[0], row[1]):
+            self.trouble.damaged("a compiled template")
+            return None  # compiled again, and saved
+        return row[0]
 
     def keep_template(self, key: str, data: bytes) -> None:
         """Remember a template compiled by this build, for `save` to write."""
@@ -161,8 +166,9 @@ class BuildState:
         return rows[0] if rows else None
 
     def _rows(self, query: str, args: Sequence[str]) -> list[tuple[object, ...]] | None:
-        """The rows `query` selects; None when the cache is missing or unreadable."""
-        if not self.path.exists():
+        """The rows `query` selects; None when the cache is missing or unreadable (then it is
+        deleted: see _unreadable)."""
+        if self._fresh or not self.path.exists():
             return None
         try:
             reader = _READERS.get(self.path)
@@ -171,7 +177,8 @@ class BuildState:
                 # server's rebuilds run on its watcher's): rows outlive the build that read them.
                 reader = _READERS[self.path] = sqlite3.connect(self.path, check_same_thread=False)
             rows: list[tuple[object, ...]] = reader.execute(query, args).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._unreadable(exc)
             return None
         return rows
 
@@ -185,28 +192,27 @@ class BuildState:
 
     def meta(self) -> dict[str, str]:
         """The small table only: enough to tell that nothing changed."""
-        if not self.path.exists():
+        if self._fresh or not self.path.exists():
             return {}
         try:
             with closing(self._connect()) as db:
                 return dict(db.execute("SELECT key, value FROM meta").fetchall())
-        except sqlite3.Error:
+        except READ_ERRORS as exc:
+            self._unreadable(exc)
             return {}
 
     def related(self, signature: str) -> Mapping[str, tuple[str, ...]] | None:
         kept = self._kept.related if self._kept is not None else None
         if kept is not None and kept[0] == signature:
             return kept[1]
-        if not self.path.exists():
+        row = self._read("SELECT data, checksum FROM related WHERE signature = ?", (signature,))
+        if row is None:
             return None
-        try:
-            with closing(self._connect()) as db:
-                row = db.execute(
-                    "SELECT data FROM related WHERE signature = ?", (signature,)
-                ).fetchone()
-        except sqlite3.Error:
-            return None
-        return pickle.loads(row[0]) if row else None
+        related = unpickled(row[0], row[1])
+        if not isinstance(related, dict):
+            self.trouble.damaged("the related-article lists")
+            return None  # worked out again, and saved
+        return related
 
     def save(
         self,
@@ -221,72 +227,129 @@ class BuildState:
     ) -> None:
         """Record a successful build: `present` are all its sources, `outputs` the new or
         changed fingerprints (`every_output` all of them, to remember), `shows` the articles
-        each of those outputs shows (see `showing`; one missing from it is taken to show any)."""
-        keep = set(present)
+        each of those outputs shows (see `showing`; one missing from it is taken to show any).
+        A database that cannot be written is deleted, with a warning (cache_db.py)."""
         reader = _READERS.pop(self.path, None)
         if reader is not None:
             reader.close()
+        if self._fresh:
+            remove_database(self.path)  # should that fail, writing says why
         # A new generation each time, whoever saves: a remembered state is only good for the
         # cache it was saved as.
         generation = uuid.uuid4().hex
-        meta = {**meta, "generation": generation}
-        with closing(self._connect()) as db, db:
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
-            stored = {
-                rel: (digest, key)
-                for rel, digest, key in db.execute("SELECT rel, digest, markup_key FROM html")
-            }
-            # The buckets whose sources changed, came or went; a generator, not a list: a cold
-            # build would otherwise hold every pickled bucket at once.
-            members: dict[int, list[str]] = {}
-            for rel in sorted(present):
-                members.setdefault(_bucket(rel), []).append(rel)
-            dirty = {_bucket(rel) for rel in changed_sources}
-            for bucket, rels in db.execute("SELECT bucket, rels FROM sources"):
-                if rels != "\n".join(members.get(bucket, ())):
-                    dirty.add(bucket)
-            db.executemany("DELETE FROM sources WHERE bucket = ?", [(b,) for b in dirty])
-            db.executemany(
-                "INSERT INTO sources VALUES (?, ?, ?)",
-                (
-                    (b, "\n".join(members[b]), _rows([present[rel] for rel in members[b]]))
-                    for b in sorted(dirty)
-                    if b in members
-                ),
-            )
-            # HTML the cache already holds for this version of the file is not fetched again.
-            db.executemany(
-                "INSERT OR REPLACE INTO html VALUES (?, ?, ?, ?)",
-                (
-                    (rel, c.digest, c.markup_key, c.markup.html)
-                    for rel, c in changed_sources.items()
-                    if c.markup is not None and stored.get(rel) != (c.digest, c.markup_key)
-                ),
-            )
-            stale = [(rel,) for (rel,) in db.execute("SELECT rel FROM html") if rel not in keep]
-            db.executemany("DELETE FROM html WHERE rel = ?", stale)
-            db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone_outputs])
-            shown = shows or {}
-            db.executemany(
-                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                [(path, mark, shown.get(path)) for path, mark in outputs.items()],
-            )
-            db.executemany(
-                "INSERT OR REPLACE INTO templates VALUES (?, ?)", self._templates.items()
-            )
-            self._templates = {}
-            if related is not None:
-                db.execute("DELETE FROM related")
-                db.execute(
-                    "INSERT INTO related VALUES (?, ?)",
-                    (related[0], pickle.dumps(dict(related[1]))),
+        try:
+            with closing(self._connect()) as db, db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    [*meta.items(), ("generation", generation)],
                 )
+                self._write_sources(db, changed_sources, present)
+                self._write_outputs(db, outputs, gone_outputs, every_output, shows or {})
+                self._write_rest(db, related)
+        except (sqlite3.Error, pickle.PicklingError) as exc:
+            self._forget()
+            self.trouble.unsaved(reason(exc), remove_database(self.path))
+            return
         if self._remember and every_output is not None:
-            if related is None and self._kept is not None:
-                related = self._kept.related
-            # As `load` would give them back: a source without HTML is read again.
-            sources = {rel: c for rel, c in present.items() if c.markup is not None}
-            _KEPT[self.path] = _Kept(generation, sources, dict(every_output), related)
+            self._keep(generation, present, every_output, related)
+
+    def _keep(
+        self,
+        generation: str,
+        present: Mapping[str, CachedSource],
+        every_output: Mapping[str, str],
+        related: tuple[str, Mapping[str, tuple[str, ...]]] | None,
+    ) -> None:
+        """Remember what `save` wrote as `generation`, for the next build of this process."""
+        if related is None and self._kept is not None:
+            related = self._kept.related
+        # As `load` would give them back: a source without HTML is read again.
+        sources = {rel: c for rel, c in present.items() if c.markup is not None}
+        _KEPT[self.path] = _Kept(generation, sources, dict(every_output), related)
+
+    def _write_sources(
+        self,
+        db: sqlite3.Connection,
+        changed: Mapping[str, CachedSource],
+        present: Mapping[str, CachedSource],
+    ) -> None:
+        """The buckets whose sources changed, came or went (and any the database lacks)."""
+        members: dict[int, list[str]] = {}
+        for rel in sorted(present):
+            members.setdefault(bucket_of(rel), []).append(rel)
+        found = dict(db.execute("SELECT bucket, rels FROM sources").fetchall())
+        dirty = {bucket_of(rel) for rel in changed}
+        dirty.update(
+            b
+            for b in members.keys() | found.keys()
+            if found.get(b) != "\n".join(members.get(b, ()))
+        )
+        db.executemany("DELETE FROM sources WHERE bucket = ?", [(b,) for b in dirty])
+        db.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?)", bucket_inserts(members, present, dirty)
+        )
+        self._write_html(db, changed, present)
+
+    def _write_html(
+        self,
+        db: sqlite3.Connection,
+        changed: Mapping[str, CachedSource],
+        present: Mapping[str, CachedSource],
+    ) -> None:
+        """The HTML the database does not hold yet for this version of a file, or held damaged;
+        none for the files that are gone."""
+        stored = {
+            rel: (digest, key)
+            for rel, digest, key in db.execute("SELECT rel, digest, markup_key FROM html")
+        }
+        todo = {rel: c for rel, c in changed.items() if stored.get(rel) != (c.digest, c.markup_key)}
+        todo.update((rel, present[rel]) for rel in self._repair if rel in present)
+        self._repair = set()
+        db.executemany(
+            "INSERT OR REPLACE INTO html VALUES (?, ?, ?, ?, ?)",
+            (
+                (rel, c.digest, c.markup_key, c.markup.html, checksum(c.markup.html))
+                for rel, c in todo.items()
+                if c.markup is not None
+            ),
+        )
+        stale = [(rel,) for (rel,) in db.execute("SELECT rel FROM html") if rel not in present]
+        db.executemany("DELETE FROM html WHERE rel = ?", stale)
+
+    @staticmethod
+    def _write_outputs(
+        db: sqlite3.Connection,
+        outputs: Mapping[str, str],
+        gone: Iterable[str],
+        every_output: Mapping[str, str] | None,
+        shown: Mapping[str, str],
+    ) -> None:
+        """The fingerprints that changed; all of them into a database that has none (a new
+        one, after the old could not be read): the cache must know every output or none."""
+        if (
+            every_output is not None
+            and db.execute("SELECT 1 FROM outputs LIMIT 1").fetchone() is None
+        ):
+            outputs = every_output
+        db.executemany("DELETE FROM outputs WHERE path = ?", [(p,) for p in gone])
+        db.executemany(
+            "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+            [(path, mark, shown.get(path)) for path, mark in outputs.items()],
+        )
+
+    def _write_rest(
+        self, db: sqlite3.Connection, related: tuple[str, Mapping[str, tuple[str, ...]]] | None
+    ) -> None:
+        """The templates this build compiled, and the related lists it worked out."""
+        db.executemany(
+            "INSERT OR REPLACE INTO templates VALUES (?, ?, ?)",
+            [(key, data, checksum(data)) for key, data in self._templates.items()],
+        )
+        self._templates = {}
+        if related is not None:
+            data = pickle.dumps(dict(related[1]))
+            db.execute("DELETE FROM related")
+            db.execute("INSERT INTO related VALUES (?, ?, ?)", (related[0], data, checksum(data)))
 
 
 @dataclass(frozen=True)
@@ -320,31 +383,3 @@ def close_readers() -> None:
     otherwise leave the cache's write-ahead log files behind."""
     while _READERS:
         _READERS.popitem()[1].close()
-
-
-def _bucket(rel: str) -> int:
-    return zlib.crc32(rel.encode()) % BUCKETS
-
-
-def _rows(sources: list[CachedSource]) -> bytes:
-    """Sources without their body and HTML: those come back pending (see `load`)."""
-    light = [
-        replace(
-            cached,
-            source=replace(cached.source, lazy_body=Lazy()),
-            markup=None if cached.markup is None else replace(cached.markup, lazy_html=Lazy()),
-        )
-        for cached in sources
-    ]
-    return pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    meta: Mapping[str, str]
-    sources: Mapping[str, CachedSource]
-    outputs: Mapping[str, str]
-
-
-def empty_snapshot() -> Snapshot:
-    return Snapshot({}, {}, {})

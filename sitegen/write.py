@@ -3,7 +3,8 @@ output and swapped in only when complete, so a failed or killed build never cost
 site; the swap is one atomic rename exchange where the kernel offers it.
 
 The swap does not throw the retired output away: it is kept beside the new one as the spare
-(`.output.spare`), and the next build stages in it. Most of its files are hard links to the
+(`.output.spare`), and the next build stages in it (so does the stage of a build that failed,
+unless the disk failed it: one full disk could have left a file half written). Most of its files are hard links to the
 live output's unchanged files already, so a build replaces the few that changed instead of
 linking every file into an empty folder (at 10,000 articles that cost seconds). The spare is
 reused, never trusted: a file in it is kept only when it is the very inode the build would
@@ -94,9 +95,11 @@ class Stage:
             self._listing.cancel()
         if not os.path.lexists(self._root):
             return
-        if not self.committed and not self._recycled:
+        # A build the disk failed (full, say) may have left a file half written: its stage is
+        # not kept as the spare, and deleting it gives the disk its room back.
+        if not self.committed and (not self._recycled or isinstance(exc, OSError)):
             # A failed build leaves nothing behind that was not there before.
-            if self.files_written + self.files_linked > BACKGROUND_DELETE:
+            if self._recycled or self.files_written + self.files_linked > BACKGROUND_DELETE:
                 discard(self._root, self.output)
             else:
                 shutil.rmtree(self._root, ignore_errors=True)
@@ -366,8 +369,13 @@ class _Listing:
         self._process = _child(_LIST, *(os.fspath(r or "") for r in (spare, live)), listen=True)
 
     def result(self) -> tuple[_Tree | None, _Tree | None]:
-        """The spare's and the live output's trees; None for one not asked for or unreadable."""
-        out, _ = self._process.communicate()
+        """The spare's and the live output's trees; None for one not asked for or unreadable,
+        and for both when the listing did not finish within LISTING_TIMEOUT (a hung disk)."""
+        try:
+            out, _ = self._process.communicate(timeout=LISTING_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            return None, None
         if self._process.returncode != 0:
             return None, None
         trees = [
@@ -380,6 +388,9 @@ class _Listing:
         self._process.kill()
         self._process.communicate()
 
+
+LISTING_TIMEOUT = 300
+"""Seconds the listing of the spare and the live output may take (0.3 s at 10,000 articles)."""
 
 _LIST = """
 import os, pickle, sys
