@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import ContentError, SitegenError
-from sitegen.sources import display_path
+from sitegen.sources import display_path, unreadable_message
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
@@ -38,32 +41,62 @@ def static_info(path: Path) -> StaticInfo:
 
 
 def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], list[SitegenError]]:
-    """Site path ('/images/x.svg') -> file, later folders winning; links out of their folder are errors."""
+    """Site path ('/images/x.svg') -> file, later folders winning; links out of their folder,
+    and folders or files that cannot be read, are errors."""
     files: dict[str, Path] = {}
     errors: list[SitegenError] = []
     for top in dirs:
-        if not top.is_dir():
-            continue
         real_top = top.resolve()
-        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith("."):
-                    continue
-                path = Path(dirpath) / name
-                if not path.resolve().is_relative_to(real_top):
-                    errors.append(
-                        ContentError(
-                            display_path(path, site_root),
-                            None,
-                            "is a link to a file outside its folder; copy the file in instead",
-                        )
+        for path in _walk(top, site_root, errors):
+            if not path.resolve().is_relative_to(real_top):
+                errors.append(
+                    ContentError(
+                        display_path(path, site_root),
+                        None,
+                        "is a link to a file outside its folder; copy the file in instead",
                     )
-                    continue
-                if not path.is_file():
-                    continue
+                )
+            elif path.is_file() and not os.access(path, os.R_OK):
+                errors.append(_unreadable(path, site_root, "file", os.strerror(errno.EACCES)))
+            elif path.is_file():
                 files["/" + path.relative_to(top).as_posix()] = path
     return files, errors
+
+
+def unreadable_in(dirs: list[Path], site_root: Path) -> list[SitegenError]:
+    """An error for each folder or file under `dirs` that cannot be read: for template folders,
+    which Jinja would pass over in silence (a site's own template losing to the theme's)."""
+    errors: list[SitegenError] = []
+    for top in dirs:
+        for path in _walk(top, site_root, errors):
+            if path.is_file() and not os.access(path, os.R_OK):
+                errors.append(_unreadable(path, site_root, "file", os.strerror(errno.EACCES)))
+    return errors
+
+
+def _walk(top: Path, site_root: Path, errors: list[SitegenError]) -> Iterator[Path]:
+    """Every file under `top` but hidden ones, sorted; folders that cannot be read (`top`
+    included) are added to `errors`. Nothing when `top` does not exist."""
+    try:
+        if not stat.S_ISDIR(os.stat(top).st_mode):
+            return
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        errors.append(_unreadable(top, site_root, "folder", exc.strerror))
+        return
+
+    def unreadable(exc: OSError) -> None:
+        errors.append(_unreadable(Path(exc.filename or top), site_root, "folder", exc.strerror))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        yield from (Path(dirpath) / n for n in sorted(filenames) if not n.startswith("."))
+
+
+def _unreadable(path: Path, site_root: Path, what: str, problem: str | None) -> ContentError:
+    message = unreadable_message(what, problem or "unknown error")
+    return ContentError(display_path(path, site_root), None, message)
 
 
 def image_size(path: Path) -> tuple[int, int] | None:

@@ -25,7 +25,7 @@ from typing import Any, ParamSpec, TypeVar
 import jinja2
 
 from sitegen import __version__
-from sitegen.assets import collect_static, static_info
+from sitegen.assets import collect_static, static_info, unreadable_in
 from sitegen.build_lock import BuildLock
 from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config, require_site
 from sitegen.edit_plan import digest_owners, frame_digest, shows, touched_jobs
@@ -377,6 +377,7 @@ def prepare_plan(
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
     static_files, static_errors = collect_static(static_dirs, root)
     errors += static_errors + reserved_errors(config, static_files, root)  # search.py
+    errors += unreadable_in(theme_dirs(root, config.theme), root)
     clock.lap("read")
 
     sources = convert_all(sources, settings, markup_key, request.jobs)

@@ -9,20 +9,20 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import urlsplit
 from xml.etree.ElementTree import Comment, Element
 
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from sitegen.attribute_lists import AttributeFilter, StrippedAttribute
 from sitegen.errors import ContentError
+from sitegen.html_policy import UNSAFE_SCHEMES, scheme
 from sitegen.lazy import Lazy
 
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
 SPLIT_MARK = "<!--sitegen:inline-related-->"
-UNSAFE_SCHEMES = ("javascript", "vbscript", "data", "file")
 
 RawHtml = Literal["escape", "sanitize", "allow"]
 
@@ -66,6 +66,10 @@ class Markup:
     """Site-relative and #fragment hrefs/srcs written in the body, for the link check."""
     ids: frozenset[str] = frozenset()
     """Every id in the body (headings, footnotes), for #fragment links."""
+    stripped_attributes: tuple[StrippedAttribute, ...] = ()
+    """Attributes written with `{: ...}` (or fenced-code options) that the body leaves out."""
+    blocked_embeds: tuple[str, ...] = ()
+    """Addresses of iframes left out because their host is not in `embed_hosts`."""
 
     @property
     def html(self) -> str:
@@ -94,7 +98,7 @@ class _LinkProcessor(Treeprocessor):
             elif el.tag == "img":
                 src = el.get("src", "")
                 c.images.append(BodyImage(src, bool(el.get("alt", "").strip())))
-                if _scheme(src) in UNSAFE_SCHEMES:
+                if scheme(src) in UNSAFE_SCHEMES:
                     c.unsafe.append(src)
                     el.set("src", "")
                 el.set("src", self._rewrite(el.get("src", "")))
@@ -111,11 +115,11 @@ class _LinkProcessor(Treeprocessor):
 
     def _rewrite(self, url: str) -> str:
         c = self.collector
-        scheme = _scheme(url)
-        if scheme in UNSAFE_SCHEMES:
+        written = scheme(url)
+        if written in UNSAFE_SCHEMES:
             c.unsafe.append(url)
             return "#"
-        if scheme or url.startswith(("/", "#", "//")) or not url:
+        if written or url.startswith(("/", "#", "//")) or not url:
             return url
         path, _, fragment = url.partition("#")
         if not path.endswith(".md"):
@@ -132,15 +136,6 @@ _STASH = re.compile("^\x02wzxhzdk:\\d+\x03$")
 def _is_raw_html_block(p: Element) -> bool:
     """Python-Markdown parks raw HTML blocks (embeds) in a `p` holding only a placeholder."""
     return len(p) == 0 and bool(_STASH.match((p.text or "").strip()))
-
-
-def _scheme(url: str) -> str:
-    # Browsers decode character references in attributes, so `javascript&#58;` is a script URL.
-    cleaned = re.sub(r"[\x00-\x20]", "", html.unescape(url))
-    try:
-        return urlsplit(cleaned).scheme.lower()
-    except ValueError:
-        return "invalid"
 
 
 class _SitegenExtension(Extension):
@@ -161,8 +156,9 @@ class Converter:
 
     def __init__(self, raw_html: RawHtml, embed_hosts: tuple[str, ...], inline_after: int) -> None:
         self.raw_html = raw_html
-        self.embed_hosts = embed_hosts
+        self.embed_hosts = frozenset(h.lower() for h in embed_hosts)
         self.collector = _Collector(inline_after=inline_after)
+        self.attributes = AttributeFilter(self.embed_hosts)
         self.md = self._markdown()
 
     def _markdown(self) -> markdown.Markdown:
@@ -177,6 +173,7 @@ class Converter:
             "smarty",
             "toc",
             _SitegenExtension(self.collector, self.raw_html),
+            self.attributes,  # after attr_list and fenced_code
         ]
         if self.raw_html != "escape":
             extensions.append("md_in_html")
@@ -207,8 +204,10 @@ class Converter:
             ) from None
         toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
         head, mark, tail = body.partition(SPLIT_MARK)
+        blocked: list[str] = []
+        # Without `<` there is no raw HTML; attributes from `{: ...}` are already filtered.
         if self.raw_html == "sanitize" and "<" in text:
-            head, tail = self._sanitize(head), self._sanitize(tail)
+            head, tail = self._sanitize(head, blocked), self._sanitize(tail, blocked)
         full = head + tail
         plain = _plain_text(full)
         return Markup(
@@ -227,12 +226,14 @@ class Converter:
                 and not m.group(3).startswith(("//", REF_PREFIX))
             ),
             ids=frozenset(_ID.findall(full)),
+            stripped_attributes=tuple(self.attributes.log.stripped),
+            blocked_embeds=tuple(blocked),
         )
 
-    def _sanitize(self, fragment: str) -> str:
+    def _sanitize(self, fragment: str, blocked: list[str]) -> str:
         from sitegen._sanitize import sanitize
 
-        return sanitize(fragment, self.embed_hosts)
+        return sanitize(fragment, self.embed_hosts, blocked)
 
 
 # A line opening more than MAX_NESTING lists or quotes (`* * * deep`, `> > >`), or indented

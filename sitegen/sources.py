@@ -75,41 +75,77 @@ class FoundSource(NamedTuple):
     """A content file as one walk of the content folder saw it."""
 
     rel: str
-    """Path relative to the content folder, with forward slashes."""
+    """Path relative to the content folder, with forward slashes; a folder that could not be
+    read ends in a slash ("/" for the content folder itself)."""
     path: str
     size: int
     mtime_ns: int
     error: str | None
-    """Why the file could not be looked at, or None."""
+    """Why the file could not be looked at (or the folder read), or None."""
 
 
 def scan_sources(content_dir: Path) -> list[FoundSource]:
     """Every content Markdown file with its size and time, sorted for determinism. One walk
-    serves both the build's change stamp and the reading of the files."""
+    serves both the build's change stamp and the reading of the files. A folder that cannot be
+    read is listed too, with a trailing slash and its error, so that it is reported rather than
+    its stories silently left out."""
     found: list[FoundSource] = []
     root = str(content_dir)
+    try:
+        os.listdir(root)
+    except (FileNotFoundError, NotADirectoryError):
+        return found
+    except OSError as exc:
+        return [_unreadable_folder(root, exc, root)]
     for folder in KIND_FOLDERS:
         top = os.path.join(root, folder)
-        if not os.path.isdir(top):
+        try:
+            if not stat.S_ISDIR(os.stat(top).st_mode):
+                continue
+        except (FileNotFoundError, NotADirectoryError):
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            prefix = os.path.relpath(dirpath, root).replace(os.sep, "/") + "/"
-            for name in filenames:
-                if name.endswith(".md") and not name.startswith("."):
-                    path = os.path.join(dirpath, name)
-                    try:
-                        info = os.stat(path)
-                    except OSError as exc:
-                        found.append(
-                            FoundSource(prefix + name, path, 0, 0, exc.strerror or str(exc))
-                        )
-                        continue
-                    found.append(
-                        FoundSource(prefix + name, path, info.st_size, info.st_mtime_ns, None)
-                    )
+        except OSError as exc:
+            found.append(_unreadable_folder(root, exc, top))
+            continue
+        found += _walk_kind(root, top)
     found.sort()
     return found
+
+
+def _walk_kind(root: str, top: str) -> list[FoundSource]:
+    found: list[FoundSource] = []
+
+    def unreadable(exc: OSError) -> None:
+        found.append(_unreadable_folder(root, exc, top))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        prefix = os.path.relpath(dirpath, root).replace(os.sep, "/") + "/"
+        for name in filenames:
+            if name.endswith(".md") and not name.startswith("."):
+                found.append(_found(prefix + name, os.path.join(dirpath, name)))
+    return found
+
+
+def _found(rel: str, path: str) -> FoundSource:
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return FoundSource(rel, path, 0, 0, exc.strerror or str(exc))
+    return FoundSource(rel, path, info.st_size, info.st_mtime_ns, None)
+
+
+def _unreadable_folder(root: str, exc: OSError, fallback: str) -> FoundSource:
+    """A folder os.walk or os.stat could not read, as a FoundSource whose rel ends in "/"."""
+    path = str(exc.filename or fallback)
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    rel = "/" if rel == "." else rel.rstrip("/") + "/"
+    return FoundSource(rel, path, 0, 0, exc.strerror or str(exc))
+
+
+def unreadable_message(what: str, problem: str) -> str:
+    """The message for a file or folder the build may not read."""
+    return f"cannot read this {what} ({problem}); fix its permissions (chmod) or remove it"
 
 
 def read_source(content_dir: Path, rel: str, display: str) -> SourceFile:

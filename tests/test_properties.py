@@ -1,9 +1,12 @@
-"""Property test: whatever front matter and Markdown a writer produces, a build either succeeds
+"""Property tests: whatever front matter and Markdown a writer produces, a build either succeeds
 or fails with our own error type (`SitegenError`, which `BuildError` is), never anything else;
-and when it succeeds, its feeds and sitemaps are well-formed XML."""
+and when it succeeds, its feeds and sitemaps are well-formed XML. Whatever attributes a writer
+adds with attribute lists (`{: ...}`), among whatever raw HTML, no body HTML carries an event
+handler, a style outside table cells, a srcdoc or a script URL, in any `raw_html` mode."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta, timezone
@@ -11,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter, SitegenError
+from sitegen.markup import Converter
 from sitegen.model.site import BuildOptions
 from tests.conftest import AUTHOR, FIXED_NOW
 
@@ -201,3 +206,96 @@ def test_build_succeeds_or_raises_our_error(files: dict[str, str]) -> None:
         # A build that succeeds wrote feeds and sitemaps that parse, whatever the input held.
         for feed in (root / "output").rglob("*.xml"):
             ET.parse(feed)
+
+
+# Attribute lists among raw HTML, in every raw_html mode.
+
+ATTRIBUTE_KEYS = [
+    "onclick", "onfocus", "OnLoad", "onerror", "onmouseover", "onanimationstart", "style",
+    "STYLE", "srcdoc", "formaction", "action", "href", "src", "cite", "poster", "xlink:href",
+    "id", "class", "title", "lang", "dir", "tabindex", "autofocus", "data-x", "rel", "width",
+]  # fmt: skip
+ATTRIBUTE_VALUES = [
+    "alert(1)", "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "java&#115;cript:x",
+    "javascript&#58;x", "vbscript:x", "data:text/html,x", "color:red", "text-align: left;",
+    "https://ok.example/", "/local/path", "#frag", "x", "", "1",
+]  # fmt: skip
+
+
+def _pair(key: str, value: str, quote: str) -> str:
+    if not quote and (not value or re.search(r"[\s'\"}=]", value)):
+        quote = '"'
+    return f"{key}={quote}{value}{quote}"
+
+
+attribute = st.one_of(
+    st.builds(
+        _pair,
+        st.one_of(st.sampled_from(ATTRIBUTE_KEYS), st.from_regex(r"on[a-z]{1,8}", fullmatch=True)),
+        st.one_of(st.sampled_from(ATTRIBUTE_VALUES), st.text("abc:;()/ ", max_size=8)),
+        st.sampled_from(['"', "'", ""]),
+    ),
+    st.sampled_from([".cls", "#an-id", "autofocus", "tabindex=0"]),
+)
+attribute_list = st.lists(attribute, min_size=1, max_size=4).map(lambda a: " ".join(a))
+TARGETS = [
+    "Paragraph text.\n{{: {} }}\n\n", "## Heading {{: {} }}\n\n", "*em*{{: {} }} and text.\n\n",
+    "[link](https://ok.example/){{: {} }}\n\n", "![alt](/x.png){{: {} }}\n\n",
+    "- item\n{{: {} }}\n\n", "> quote\n{{: {} }}\n\n", "``` {{ {} }}\ncode\n```\n\n",
+    '<div markdown="1">\nInside.\n{{: {} }}\n</div>\n\n', "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n",
+]  # fmt: skip
+SAFE_RAW = ["<b>bold</b> ", '<span class="x">s</span> ', "<div>\nblock\n</div>\n\n", "<br>"]
+HOSTILE_RAW = [
+    "<script>alert(1)</script>\n\n", '<img src="x" onerror="alert(1)">', "<svg onload=alert(1)>",
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>\n\n', '<a href="javascript:x">j</a>',
+    '<p style="position:fixed" onclick="x">p</p>\n\n', "<iframe src=https://evil\\@player.vimeo.com/>",
+]  # fmt: skip
+URL_ATTRIBUTES = {"href", "src", "cite", "action", "formaction", "poster", "xlink:href", "data"}
+CONVERTERS = {
+    mode: Converter(mode, ("www.youtube-nocookie.com", "player.vimeo.com"), 3)  # type: ignore[arg-type]
+    for mode in ("escape", "sanitize", "allow")
+}
+
+
+@st.composite
+def attribute_bodies(draw: st.DrawFn, raw: list[str]) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        if draw(st.booleans()):
+            parts.append(draw(st.sampled_from(raw)))
+        parts.append(draw(st.sampled_from(TARGETS)).format(draw(attribute_list)))
+    return "".join(parts)
+
+
+def _script_url(value: str) -> bool:
+    cleaned = re.sub(r"[\x00-\x20]", "", value).lower()
+    return cleaned.startswith(("javascript:", "vbscript:", "data:"))
+
+
+def _dangerous(html: str) -> list[str]:
+    found = []
+    # lxml, like a browser, reads an iframe's content as text, not as elements.
+    for el in BeautifulSoup(html, "lxml").find_all(True):
+        for name, value in el.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if (
+                name.startswith("on")
+                or name == "srcdoc"
+                or (name == "style" and el.name not in ("td", "th"))
+                or (name in URL_ATTRIBUTES and _script_url(text))
+            ):
+                found.append(f"<{el.name} {name}={text!r}>")
+    return found
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mode=st.sampled_from(["escape", "sanitize", "allow"]),
+    data=st.data(),
+)
+def test_attribute_lists_never_carry_scripts_or_styles(mode: str, data: st.DataObject) -> None:
+    # In `allow` mode raw HTML is the trusted writer's own: only harmless raw HTML is mixed in.
+    raw = SAFE_RAW + (HOSTILE_RAW if mode != "allow" else [])
+    body = data.draw(attribute_bodies(raw))
+    html = CONVERTERS[mode].convert(body, "articles/a.md").html
+    assert _dangerous(html) == [], html

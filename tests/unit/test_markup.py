@@ -295,3 +295,92 @@ def test_converter_is_reusable_without_leaking_state() -> None:
     assert converter.convert("[a](a.md)", "pages/about.md").refs == (
         Reference("pages/a.md", "a.md"),
     )
+
+
+# Attributes written with attribute lists ({: ...}) and fenced-code options
+
+
+def attributes(html: str) -> list[tuple[str, str, str]]:
+    parser = _Attrs()
+    parser.feed(html)
+    return parser.found
+
+
+def dangerous(html: str) -> list[tuple[str, str, str]]:
+    """Event handlers, styles, srcdoc/formaction and script URLs anywhere in `html`."""
+    return [
+        (tag, name, value)
+        for tag, name, value in attributes(html)
+        if name.startswith("on")
+        or name in ("style", "srcdoc", "formaction")
+        or value.strip().lower().startswith(("javascript:", "vbscript:", "data:"))
+    ]
+
+
+ATTRIBUTE_PAYLOADS = [
+    ('Para\n{: autofocus tabindex=0 onfocus="alert(1)"}', {"onfocus", "tabindex", "autofocus"}),
+    ('# Head {: onclick="alert(1)" style="color:red" }', {"onclick", "style"}),
+    ('![a](/x.png){: onerror="alert(1)"}', {"onerror"}),
+    ('[a](https://x.example/){: onmouseover="alert(1)"}', {"onmouseover"}),
+    ('[a](https://x.example/){: href="javascript:alert(1)"}', {"href"}),
+    ('![a](/x.png){: src="javascript:alert(1)"}', {"src"}),
+    ("*em*{: onclick=alert(1)}", {"onclick"}),
+    ("- item\n{: onclick=alert(1)}", {"onclick"}),
+    ('> quote\n{: cite="javascript:alert(1)" formaction=x }', {"cite", "formaction"}),
+    ('Para\n{: srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;" }', {"srcdoc"}),
+    ('```{ .python onclick="alert(1)" style="x" }\ncode\n```', {"onclick", "style"}),
+    ('``` { onclick="alert(1)" }\ncode\n```', {"onclick"}),
+]
+
+
+@pytest.mark.parametrize("raw_html", ["sanitize", "escape", "allow"])
+@pytest.mark.parametrize(("text", "stripped"), ATTRIBUTE_PAYLOADS)
+def test_attribute_lists_cannot_add_scripts_or_styles(
+    text: str, stripped: set[str], raw_html: str
+) -> None:
+    markup = convert(text, raw_html)
+    assert dangerous(markup.html) == [], markup.html
+    assert "alert" not in markup.html, markup.html
+    assert {a.name for a in markup.stripped_attributes} == stripped
+
+
+@pytest.mark.parametrize("raw_html", ["sanitize", "escape", "allow"])
+def test_attribute_lists_keep_safe_attributes(raw_html: str) -> None:
+    markup = convert('## Head {: #lead .wide title="T" lang=fr dir=rtl }', raw_html)
+    assert set(attributes(markup.html)) == {
+        ("h2", "id", "lead"),
+        ("h2", "class", "wide"),
+        ("h2", "title", "T"),
+        ("h2", "lang", "fr"),
+        ("h2", "dir", "rtl"),
+    }
+    assert markup.stripped_attributes == ()
+
+
+def test_stripped_attribute_records_tag_name_and_value() -> None:
+    markup = convert('Para\n{: onfocus="alert(1)"}', "escape")
+    (removed,) = markup.stripped_attributes
+    assert (removed.tag, removed.name, removed.value) == ("p", "onfocus", "alert(1)")
+    assert "script" in removed.reason
+
+
+def test_allow_mode_keeps_raw_html_attributes_but_filters_attribute_lists() -> None:
+    markup = convert(
+        '<div markdown="1" onclick="trusted()">\nhi\n{: onmouseover=x}\n</div>', "allow"
+    )
+    assert attribute_values(markup.html, "div", "onclick") == ["trusted()"]
+    assert attribute_values(markup.html, "p", "onmouseover") == []
+    assert [a.name for a in markup.stripped_attributes] == ["onmouseover"]
+
+
+def test_backslash_in_embed_host_does_not_pass_the_allow_list() -> None:
+    src = "https://evil.example\\@www.youtube-nocookie.com/embed/abc"
+    markup = convert(f'<iframe src="{src}"></iframe>')
+    assert attribute_values(markup.html, "iframe", "src") == []
+    assert markup.blocked_embeds == (src,)
+
+
+def test_allowed_embeds_are_not_reported() -> None:
+    markup = convert('<iframe src="https://player.vimeo.com/video/1"></iframe>')
+    assert attribute_values(markup.html, "iframe", "src") == ["https://player.vimeo.com/video/1"]
+    assert markup.blocked_embeds == ()
