@@ -74,6 +74,13 @@ def _parse_now(value: str | None) -> datetime | None:
         ) from None
     if parsed.tzinfo is None:
         raise click.BadParameter(f"{value!r} needs a time zone, e.g. 2025-05-12T10:00:00+06:00")
+    from sitegen.model.dates import EARLIEST_YEAR, LATEST_YEAR
+
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise click.BadParameter(
+            f"{value!r} is out of range; give a time between the years {EARLIEST_YEAR} and "
+            f"{LATEST_YEAR}, e.g. 2025-05-12T10:00:00+06:00"
+        )
     return parsed
 
 

@@ -390,13 +390,21 @@ def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
     for key in ("per_page", "words_per_minute", "summary_length"):
         if getattr(config, key) < 1:
             err(key, f"`{key}` must be at least 1")
-    if config.logo and not re.match(r"^(/[^\s\"<>]*|https://[^\s\"<>]+)$", config.logo):
+    if config.logo.startswith("//"):
+        err(
+            "logo",
+            f"`logo` {config.logo!r} is an address on another site; write https:{config.logo} "
+            f"if that is meant, or /{config.logo.lstrip('/')}",
+        )
+    elif config.logo and not re.match(r"^(/[^\s\"<>]*|https://[^\s\"<>]+)$", config.logo):
         err(
             "logo",
             f"`logo` must be a site path such as /images/logo.svg or an https:// URL, not {config.logo!r}",
         )
     if config.feeds.items < 1:
         err("feeds.items", "`feeds.items` must be at least 1")
+    if not 1 <= config.sitemap.news_hours <= 8784:
+        err("sitemap.news_hours", "`sitemap.news_hours` must be between 1 and 8784 (a year)")
     if config.search.shard_size < 1:
         err("search.shard_size", "`search.shard_size` must be at least 1")
     for path in config.robots.disallow:

@@ -15,7 +15,6 @@ from sitegen.cli import main
 from sitegen.write import Stage
 from tests.conftest import AUTHOR, FIXED_NOW, SITES, article
 
-
 PUBLIC = 'base_url = "https://news.example.org/"\n'
 
 

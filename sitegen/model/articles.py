@@ -5,6 +5,7 @@ its authors' profiles, the section and tag names as first spelled, the image's f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +15,10 @@ from sitegen.assets import MEDIA_TYPES, StaticInfo
 from sitegen.config import SiteConfig
 from sitegen.errors import Reporter, SitegenError
 from sitegen.markup import Markup
-from sitegen.model.entities import Article, Author, Body, Category, Correction, Image, Tag
-from sitegen.model.entries import Fields, parse_date, safe_url, suggest
+from sitegen.model.entities import Article, Author, Body, Correction, Image
+from sitegen.model.entries import Fields, nfc, parse_date, safe_url, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
+from sitegen.model.terms import Terms, draft_category, draft_tags
 from sitegen.model.text import derive_summary, reading_minutes
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
@@ -95,37 +97,14 @@ class ArticleDraft:
 
 def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Urls) -> ArticleDraft:
     errors: list[SitegenError] = []
+    warnings: list[tuple[int, str]] = []
     f = Fields(source, errors)
     title = f.text("title", required=True)
-    when = f.when("date", config, required=True)
-    updated = f.when("updated", config)
-    if when and updated and updated < when:
-        f.error("updated", "`updated` is before `date`; an update cannot precede publication")
-    author_slugs = f.strings("author")
-    if not author_slugs and "author" not in source.meta:
-        f.error(
-            "author", "front matter needs `author:` (an author slug, or a list for a shared byline)"
-        )
-    category_name = f.text("category", required=True)
-    cslug = ""
-    if category_name:
-        cslug = slugify(category_name)
-        if not cslug:
-            f.error(
-                "category", f"category {category_name!r} gives an empty slug; use letters or digits"
-            )
-    article_tags: dict[str, str] = {}
-    for name in f.strings("tags"):
-        tslug = slugify(name)
-        if not tslug:
-            f.error("tags", f"tag {name!r} gives an empty slug; use letters or digits")
-            continue
-        article_tags.setdefault(tslug, name)
-    slug = f.text("slug") or slugify(title) or ""
-    if title and not slug:
-        f.error("title", "the title gives an empty slug; add `slug:` with letters or digits")
-    elif slug and not is_valid_slug(slug):
-        f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
+    when, updated = _dates(f, config)
+    author_slugs = _author_slugs(f, warnings)
+    category_name, cslug = draft_category(f)
+    tags = draft_tags(f, warnings)
+    slug = _draft_slug(f, title)
     image = _draft_image(f)
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
     reading = f.number("reading_time") or reading_minutes(
@@ -133,21 +112,15 @@ def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Url
     )
     draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
     corrections = _corrections(f, config)
-    warnings: list[tuple[int, str]] = []
-    if not title and not markup.word_count:
-        f.error("title", "the article has neither a title nor a body")
-    elif not markup.word_count:
-        warnings.append(
-            (source.body_line, "the article has no body; write the story below the front matter")
-        )
+    _check_body(f, title, markup, warnings)
     return ArticleDraft(
         title=title,
         date=when,
         updated=updated,
-        author_slugs=tuple(author_slugs),
+        author_slugs=author_slugs,
         category=category_name,
         category_slug=cslug,
-        tags=tuple(article_tags.items()),
+        tags=tags,
         slug=slug,
         image=image,
         summary=summary,
@@ -163,69 +136,103 @@ def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Url
     )
 
 
+def _dates(f: Fields, config: SiteConfig) -> tuple[datetime | None, datetime | None]:
+    """`date` (required) and `updated`, which may not precede it."""
+    when = f.when("date", config, required=True)
+    updated = f.when("updated", config)
+    if when and updated and updated < when:
+        f.error("updated", "`updated` is before `date`; an update cannot precede publication")
+    return when, updated
+
+
+def _check_body(f: Fields, title: str, markup: Markup, warnings: list[tuple[int, str]]) -> None:
+    """An error for an article with neither title nor body, a warning for one without body."""
+    if not title and not markup.word_count:
+        f.error("title", "the article has neither a title nor a body")
+    elif not markup.word_count:
+        warnings.append(
+            (f.source.body_line, "the article has no body; write the story below the front matter")
+        )
+
+
+def _author_slugs(f: Fields, warnings: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The byline's author slugs in order, each once: a slug listed again is dropped with a
+    warning (5,000 copies of one slug would otherwise print 5,000 bylines on every page)."""
+    listed = [nfc(slug) for slug in f.strings("author")]
+    if not listed and "author" not in f.meta:
+        f.error(
+            "author", "front matter needs `author:` (an author slug, or a list for a shared byline)"
+        )
+    unique = tuple(dict.fromkeys(listed))
+    if len(unique) < len(listed):
+        counts = Counter(listed)
+        repeated = [f"{slug!r} {counts[slug]} times" for slug in unique if counts[slug] > 1]
+        more = ", …" if len(repeated) > 3 else ""
+        warnings.append(
+            (
+                f.source.line_of("author"),
+                f"`author` names {', '.join(repeated[:3])}{more}; a byline names each author "
+                "once, so the repeats were dropped: remove them",
+            )
+        )
+    return unique
+
+
+def _draft_slug(f: Fields, title: str) -> str:
+    """`slug:` (in composed Unicode, NFC) or the title's slug; '' with an error if neither."""
+    slug = nfc(f.text("slug")) or slugify(title) or ""
+    if title and not slug:
+        f.error("title", "the title gives an empty slug; add `slug:` with letters or digits")
+    elif slug and not is_valid_slug(slug):
+        f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
+    return slug
+
+
+@dataclass(frozen=True)
+class Known:
+    """What article_from_draft takes from the rest of the site."""
+
+    urls: Urls
+    authors: Mapping[str, Author]
+    broken_authors: set[str]
+    """Slugs of the author profiles that have errors of their own."""
+    link_urls: Mapping[str, str]
+    """The URL of each content file an article's body may link to."""
+    image_sizes: Mapping[str, StaticInfo]
+    terms: Terms
+
+
 def article_from_draft(
     d: ArticleDraft,
-    link_urls: Mapping[str, str],
     source: SourceFile,
     markup: Markup,
-    u: Urls,
-    authors: Mapping[str, Author],
-    broken_authors: set[str],
-    categories: dict[str, Category],
-    tags: dict[str, Tag],
-    image_sizes: Mapping[str, StaticInfo],
+    known: Known,
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> Article | None:
     """The article, once the rest of the site is known: its authors' profiles, the section and
     tag names as first spelled, the image's file, and the URL of each content file its body
-    links to (`link_urls`). Sections and tags first seen here are added to `categories` and
-    `tags`."""
+    links to. Sections and tags first seen here are added to `known.terms`."""
     errors.extend(d.errors)
     f = Fields(source, errors)
     f.ok = not d.errors
-    byline: list[Author] = []
-    for slug in d.author_slugs:
-        if slug in authors:
-            byline.append(authors[slug])
-        elif f"authors/{slug}.md" in broken_authors:
-            f.ok = False  # the profile exists but has errors of its own, reported there
-        else:
-            f.error(
-                "author",
-                f"author {slug!r} has no profile: create content/authors/{slug}.md "
-                f"(with `name:`) or fix the slug" + suggest(slug, authors),
-            )
-    category = None
-    if d.category_slug:
-        cslug = d.category_slug
-        category = categories.get(cslug)
-        if category is None:
-            category = categories[cslug] = Category(cslug, d.category, u.category(cslug))
-        elif category.name != d.category:
-            reporter.warn(
-                source.display,
-                source.line_of("category"),
-                f"category {d.category!r} is spelled {category.name!r} elsewhere; using {category.name!r}",
-            )
-    article_tags = []
-    for tslug, name in d.tags:
-        tag = tags.get(tslug)
-        if tag is None:
-            tag = tags[tslug] = Tag(tslug, name, u.tag(tslug))
-        article_tags.append(tag)
-    image = _image(f, d.image, u, image_sizes, reporter) if d.image else None
+    byline = _byline(f, d.author_slugs, known)
+    terms = known.terms
+    category = terms.category(d.category_slug, d.category, source, reporter)
+    article_tags = [terms.tag(slug, name, source, reporter) for slug, name in d.tags]
+    image = _image(f, d.image, known.urls, known.image_sizes, reporter) if d.image else None
     for line, message in d.warnings:
         reporter.warn(source.display, line, message)
     if not f.ok or d.date is None or category is None or not byline:
         return None
+    link_urls = known.link_urls
     return Article(
         source=source.rel,
         slug=d.slug,
         title=d.title,
         date=d.date,
         updated=d.updated,
-        authors=tuple(byline),
+        authors=byline,
         category=category,
         tags=tuple(article_tags),
         summary=d.summary,
@@ -245,6 +252,23 @@ def article_from_draft(
         url=d.url,
         extra=d.extra,
     )
+
+
+def _byline(f: Fields, slugs: tuple[str, ...], known: Known) -> tuple[Author, ...]:
+    """The profiles of the authors `slugs` names; an error for each slug without one."""
+    byline: list[Author] = []
+    for slug in slugs:
+        if slug in known.authors:
+            byline.append(known.authors[slug])
+        elif slug in known.broken_authors:
+            f.ok = False  # the profile exists but has errors of its own, reported there
+        else:
+            f.error(
+                "author",
+                f"author {slug!r} has no profile: create content/authors/{slug}.md "
+                f"(with `name:`) or fix the slug" + suggest(slug, known.authors),
+            )
+    return tuple(byline)
 
 
 def _draft_image(f: Fields) -> DraftImage | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, SitegenError
 from sitegen.markup import Markup
+from sitegen.model.dates import whole_minutes
 from sitegen.model.entities import Author, Link, Page
 from sitegen.model.slugs import is_valid_slug
 from sitegen.model.text import derive_summary
@@ -130,11 +132,30 @@ def parse_date(value: Any, config: SiteConfig) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=config.tz)
-    return parsed
+    return whole_minutes(parsed)
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode's composed form, as URLs are written: `Café` typed with a combining
+    accent (as macOS names files) and with a precomposed é become the same slug."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def safe_url(fields: Fields, key: str, value: str) -> str:
+    """A site path (/images/a.png) or an http(s) URL; anything else is an error. A
+    scheme-relative `//host/a.png` is refused: it loads from another site as an https:// URL
+    does, but reads like a site path (`//images/a.png`, one slash too many, asks the host
+    `images`), so the writer says which was meant."""
     if not value:
+        return ""
+    if value.startswith("//"):
+        host = value[2:].split("/", 1)[0]
+        fields.error(
+            key,
+            f"`{key}` {value!r} is an address on another site ({host!r}), not a site path; write "
+            f"https:{value} if that is meant, or a site path with one slash such as "
+            f"/{value.lstrip('/')}",
+        )
         return ""
     if not _SAFE_URL.match(value) or "/../" in value + "/" or "\\" in value:
         fields.error(
@@ -149,24 +170,13 @@ def author_entry(
     source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
 ) -> Author | None:
     f = Fields(source, errors)
-    slug = source.rel.rsplit("/", 1)[-1][:-3]
+    slug = author_slug(source)
     if not is_valid_slug(slug):
         f.error(
             "", f"author file name {slug!r} is not a valid slug; use letters, digits and hyphens"
         )
     name = f.text("name", required=True)
-    links = []
-    for key, label, pattern in AUTHOR_LINKS:
-        value = f.text(key)
-        if not value:
-            continue
-        url = pattern.format(value.lstrip("@") if key in ("x", "bluesky") else value)
-        if key == "email" and not re.match(r"^[^@\s<>\"]+@[^@\s<>\"]+$", value):
-            f.error(key, f"`email` {value!r} is not an e-mail address")
-        elif key != "email" and not url.startswith("https://"):
-            f.error(key, f"`{key}` must be an https:// URL, not {value!r}")
-        else:
-            links.append(Link(label, url))
+    links = _author_links(f)
     avatar = safe_url(f, "avatar", f.text("avatar"))
     if avatar.startswith("/"):
         avatar = u.base_path + avatar
@@ -186,12 +196,34 @@ def author_entry(
     )
 
 
+def _author_links(f: Fields) -> list[Link]:
+    """The profile's links (AUTHOR_LINKS), each checked: https:// only, e-mail an address."""
+    links = []
+    for key, label, pattern in AUTHOR_LINKS:
+        value = f.text(key)
+        if not value:
+            continue
+        url = pattern.format(value.lstrip("@") if key in ("x", "bluesky") else value)
+        if key == "email" and not re.match(r"^[^@\s<>\"]+@[^@\s<>\"]+$", value):
+            f.error(key, f"`email` {value!r} is not an e-mail address")
+        elif key != "email" and not url.startswith("https://"):
+            f.error(key, f"`{key}` must be an https:// URL, not {value!r}")
+        else:
+            links.append(Link(label, url))
+    return links
+
+
+def author_slug(source: SourceFile) -> str:
+    """The slug of the author whose profile is `source`: its file name, composed (NFC)."""
+    return nfc(source.rel.rsplit("/", 1)[-1][:-3])
+
+
 def page_entry(
     source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
 ) -> Page | None:
     f = Fields(source, errors)
     title = f.text("title", required=True)
-    slug = f.text("slug") or source.rel.rsplit("/", 1)[-1][:-3]
+    slug = nfc(f.text("slug") or source.rel.rsplit("/", 1)[-1][:-3])
     if not is_valid_slug(slug):
         f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)

@@ -12,21 +12,24 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from sitegen.assets import StaticInfo
-from sitegen.config import MenuEntry, RelatedConfig, SiteConfig
+from sitegen.config import RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
+from sitegen.html_policy import embed_host
 from sitegen.markup import REF_PATTERN, Markup
-from sitegen.model.articles import ArticleDraft, article_draft, article_from_draft
+from sitegen.model.articles import ArticleDraft, Known, article_draft, article_from_draft
+from sitegen.model.collisions import duplicate_urls, same_file_urls
+from sitegen.model.dates import clock_errors, whole_minutes
 from sitegen.model.entities import (
     Archive,
     Article,
-    Category,
-    MenuItem,
+    Author,
     Page,
     Site,
-    Tag,
 )
-from sitegen.model.entries import author_entry, page_entry
+from sitegen.model.entries import author_entry, author_slug, page_entry
+from sitegen.model.menus import menus
 from sitegen.model.related import related_articles
+from sitegen.model.terms import Terms
 from sitegen.model.urls import Urls
 from sitegen.sources import SourceFile
 
@@ -54,74 +57,149 @@ def build_site(
     """The whole model, or the list of everything wrong with the content. `relate` computes
     related articles and `drafts` holds articles' own checked front matter by source path
     (the build passes cached versions of both; what is missing is worked out here)."""
-    errors: list[SitegenError] = []
+    errors: list[SitegenError] = clock_errors(options.now)
+    if errors:
+        return None, errors
     u = Urls(config.permalinks, config.base_url)
-    now = options.now or datetime.now(config.tz)
+    now = whole_minutes(options.now or datetime.now(config.tz))
     by_kind: dict[str, list[SourceFile]] = defaultdict(list)
     for source in sources:
         by_kind[source.kind].append(source)
 
-    authors = {}
-    for source in by_kind["author"]:
-        author = author_entry(source, markups[source.rel], config, u, errors)
-        if author:
-            authors[author.slug] = author
+    profiles = _authors(by_kind["author"], markups, config, u, reporter, errors)
     pages = [p for s in by_kind["page"] if (p := page_entry(s, markups[s.rel], config, u, errors))]
-
-    broken_authors = {s.rel for s in by_kind["author"]} - {f"authors/{a}.md" for a in authors}
-    categories: dict[str, Category] = {}
-    tags: dict[str, Tag] = {}
-    drafts_left_out: set[str] = set()
-    next_release: datetime | None = None
-    articles: list[Article] = []
-    checked = [
-        (s, (drafts.get(s.rel) if drafts else None) or article_draft(s, markups[s.rel], config, u))
-        for s in by_kind["article"]
-    ]
+    checked = _checked(by_kind["article"], markups, config, u, drafts or {})
     # Internal links in article bodies point at these URLs. Worked out from the drafts, they
     # miss only articles that fail on something outside their own file, and then the build
     # fails and no page is made: the links of every page actually written are the same as
     # with the finished articles, and nothing needs redoing once those are known.
     link_urls = {s.rel: d.url for s, d in checked if _published(d, options, now) and not d.errors}
-    link_urls |= {p.source: p.url for p in pages}
-    link_urls |= {f"authors/{slug}.md": a.url for slug, a in authors.items()}
-    for source, draft in checked:
-        markup = markups[source.rel]
-        article = article_from_draft(
-            draft,
-            link_urls,
-            source,
-            markup,
-            u,
-            authors,
-            broken_authors,
-            categories,
-            tags,
-            image_sizes,
-            reporter,
-            errors,
-        )
-        if article is None:
-            continue
-        if _published(draft, options, now):
-            articles.append(article)
-        else:
-            drafts_left_out.add(source.rel)
-            if not article.draft and (next_release is None or article.date < next_release):
-                next_release = article.date
+    link_urls |= _urls_of(pages, profiles)
+    broken_authors = {author_slug(s) for s in by_kind["author"] if s.rel not in profiles}
+    authors = {a.slug: a for a in profiles.values()}
+    known = Known(u, authors, broken_authors, link_urls, image_sizes, Terms(u))
+    found = _articles(checked, markups, options, now, known, reporter, errors)
 
-    errors.extend(_duplicate_urls(articles, pages))
-    url_of = {a.source: a.url for a in articles} | {p.source: p.url for p in pages}
-    url_of |= {f"authors/{slug}.md": a.url for slug, a in authors.items()}
+    articles = found.published
     sources_by_rel = {s.rel: s for s in sources}
-    links = _Links(url_of, drafts_left_out, sources_by_rel, image_sizes, markups, reporter, errors)
+    errors.extend(duplicate_urls(articles, pages))
+    errors.extend(same_file_urls(articles, pages, profiles, sources_by_rel))
+    url_of = {a.source: a.url for a in articles} | _urls_of(pages, profiles)
+    links = _Links(url_of, found.left_out, sources_by_rel, image_sizes, markups, reporter, errors)
     for a in articles:
         links.check(a.source)
     pages = [links.resolve(p) for p in pages]
     if errors:
         return None, errors
+    return _site(found, pages, known, config, now, relate, reporter)
 
-    articles.sort(key=lambda a: (-a.date.timestamp(), a.source))
+
+def _checked(
+    sources: Sequence[SourceFile],
+    markups: Mapping[str, Markup],
+    config: SiteConfig,
+    u: Urls,
+    drafts: Mapping[str, ArticleDraft],
+) -> list[tuple[SourceFile, ArticleDraft]]:
+    """Each article with its own checked front matter, from `drafts` if there."""
+    return [(s, drafts.get(s.rel) or article_draft(s, markups[s.rel], config, u)) for s in sources]
+
+
+def _urls_of(pages: Sequence[Page], profiles: Mapping[str, Author]) -> dict[str, str]:
+    """The URL of each page and author profile, by source path."""
+    return {p.source: p.url for p in pages} | {rel: a.url for rel, a in profiles.items()}
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The articles of a build: those published, and what is known of the rest."""
+
+    published: list[Article]
+    left_out: set[str]
+    """Source paths of the drafts and scheduled articles left out."""
+    next_release: datetime | None
+
+
+def _articles(
+    checked: Sequence[tuple[SourceFile, ArticleDraft]],
+    markups: Mapping[str, Markup],
+    options: BuildOptions,
+    now: datetime,
+    known: Known,
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> _Found:
+    published: list[Article] = []
+    left_out: set[str] = set()
+    next_release: datetime | None = None
+    for source, draft in checked:
+        article = article_from_draft(draft, source, markups[source.rel], known, reporter, errors)
+        if article is None:
+            continue
+        if _published(draft, options, now):
+            published.append(article)
+        else:
+            left_out.add(source.rel)
+            if not article.draft:
+                next_release = min(next_release or article.date, article.date)
+    return _Found(published, left_out, next_release)
+
+
+def _site(
+    found: _Found,
+    pages: Sequence[Page],
+    known: Known,
+    config: SiteConfig,
+    now: datetime,
+    relate: RelateFunction,
+    reporter: Reporter,
+) -> tuple[Site | None, list[SitegenError]]:
+    """The site of checked articles and pages: their groupings, menus and related articles."""
+    articles = sorted(found.published, key=lambda a: (-a.date.timestamp(), a.source))
+    by_category, by_tag, by_author, by_month = _groups(articles)
+    categories, tags = known.terms.categories, known.terms.tags
+    errors: list[SitegenError] = []
+    main_menu, footer_menu = menus(config, categories, by_category, pages, reporter, errors)
+    if errors:
+        return None, errors
+    menu_order = {item.section: i for i, item in enumerate(main_menu) if item.section}
+    used_categories = sorted(
+        (categories[s] for s in by_category),
+        key=lambda c: (menu_order.get(c.slug, len(menu_order)), c.name.lower()),
+    )
+    u = known.urls
+    archives = tuple(
+        Archive(y, m, u.archive(y, m), tuple(items))
+        for (y, m), items in sorted(by_month.items(), reverse=True)
+    )
+    site = Site(
+        articles=tuple(articles),
+        categories=tuple(used_categories),
+        tags=tuple(sorted((tags[s] for s in by_tag), key=lambda t: t.slug)),
+        authors=tuple(sorted(known.authors.values(), key=lambda a: a.slug)),
+        pages=tuple(sorted(pages, key=lambda p: p.slug)),
+        archives=archives,
+        by_category={k: tuple(v) for k, v in by_category.items()},
+        by_tag={k: tuple(v) for k, v in by_tag.items()},
+        by_author={k: tuple(v) for k, v in by_author.items()},
+        related=relate(articles, config.related),
+        main_menu=main_menu,
+        footer_menu=footer_menu,
+        build_time=now,
+        next_release=found.next_release,
+    )
+    return site, []
+
+
+def _groups(
+    articles: Sequence[Article],
+) -> tuple[
+    dict[str, list[Article]],
+    dict[str, list[Article]],
+    dict[str, list[Article]],
+    dict[tuple[int, int], list[Article]],
+]:
+    """`articles` by section, tag and author slug, and by (year, month), in their order."""
     by_category: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
     by_author: dict[str, list[Article]] = defaultdict(list)
@@ -133,53 +211,38 @@ def build_site(
         for author in article.authors:
             by_author[author.slug].append(article)
         by_month[(article.date.year, article.date.month)].append(article)
-
-    main_menu, footer_menu = _menus(config, categories, by_category, pages, reporter, errors)
-    if errors:
-        return None, errors
-    menu_order = {item.section: i for i, item in enumerate(main_menu) if item.section}
-    used_categories = sorted(
-        (categories[s] for s in by_category),
-        key=lambda c: (menu_order.get(c.slug, len(menu_order)), c.name.lower()),
-    )
-    archives = tuple(
-        Archive(y, m, u.archive(y, m), tuple(items))
-        for (y, m), items in sorted(by_month.items(), reverse=True)
-    )
-    site = Site(
-        articles=tuple(articles),
-        categories=tuple(used_categories),
-        tags=tuple(sorted((tags[s] for s in by_tag), key=lambda t: t.slug)),
-        authors=tuple(sorted(authors.values(), key=lambda a: a.slug)),
-        pages=tuple(sorted(pages, key=lambda p: p.slug)),
-        archives=archives,
-        by_category={k: tuple(v) for k, v in by_category.items()},
-        by_tag={k: tuple(v) for k, v in by_tag.items()},
-        by_author={k: tuple(v) for k, v in by_author.items()},
-        related=relate(articles, config.related),
-        main_menu=main_menu,
-        footer_menu=footer_menu,
-        build_time=now,
-        next_release=next_release,
-    )
-    return site, []
+    return by_category, by_tag, by_author, by_month
 
 
-def _duplicate_urls(articles: Sequence[Article], pages: Sequence[Page]) -> list[SitegenError]:
-    seen: dict[str, str] = {}
-    errors: list[SitegenError] = []
-    items: list[Article | Page] = [*articles, *pages]
-    for item in items:
-        other = seen.setdefault(item.url, item.source)
-        if other != item.source:
+def _authors(
+    sources: Sequence[SourceFile],
+    markups: Mapping[str, Markup],
+    config: SiteConfig,
+    u: Urls,
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> dict[str, Author]:
+    """The author profiles without errors, by source path. Two files whose names are one slug
+    (the same name in two Unicode forms, as macOS and Linux may write it) are an error."""
+    profiles: dict[str, Author] = {}
+    by_slug: dict[str, SourceFile] = {}
+    for source in sources:
+        warn_removed(source, markups[source.rel], reporter)
+        first = by_slug.setdefault(author_slug(source), source)
+        if first is not source:
             errors.append(
                 ContentError(
-                    f"content/{item.source}",
-                    None,
-                    f"has the same URL {item.url} as content/{other}; give one of them another `slug:`",
+                    source.display,
+                    1,
+                    f"has the same name as {first.display} in another Unicode form; they would "
+                    "be one file on macOS, and one author page: keep one of them",
                 )
             )
-    return errors
+            continue
+        author = author_entry(source, markups[source.rel], config, u, errors)
+        if author:
+            profiles[source.rel] = author
+    return profiles
 
 
 @dataclass(frozen=True)
@@ -205,31 +268,8 @@ class _Links:
             self.unpublished,
         )
         source, markup, reporter = sources[rel], markups[rel], self.reporter
-        for url in markup.unsafe_links:
-            reporter.warn(
-                source.display,
-                source.line_of_text(f"]({url}", url),
-                f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
-            )
-        # Line numbers are looked up only for a message: finding one needs the body, which the
-        # build cache fetches from the file.
-        for image in markup.images:
-            if (
-                image.src.startswith("/")
-                and not image.src.startswith("//")
-                and image.src not in self.static_files
-            ):
-                reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({image.src}", image.src),
-                    f"image {image.src} is not in static/; add the file or fix the path",
-                )
-            if not image.has_alt:
-                reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({image.src}", image.src),
-                    f"image {image.src} has no alt text; write ![what it shows]({image.src})",
-                )
+        warn_removed(source, markup, reporter)
+        self.check_images(source, markup)
         missing = []
         for ref in markup.refs:
             if ref.target in url_of:
@@ -262,6 +302,35 @@ class _Links:
                 )
         return not missing
 
+    def check_images(self, source: SourceFile, markup: Markup) -> None:
+        """Warn about images that will not show: a site path not in static/, a scheme-relative
+        `//host/a.png` (another site's, like https://, but read as a site path: `//images/`),
+        and images without alt text."""
+        for image in markup.images:
+            src = image.src
+            # Line numbers are looked up only for a message: finding one needs the body, which
+            # the build cache fetches from the file.
+            if src.startswith("//"):
+                host = src[2:].split("/", 1)[0]
+                self.reporter.warn(
+                    source.display,
+                    source.line_of_text(f"]({src}", src),
+                    f"image {src} is on another site ({host!r}); write https:{src} if that is "
+                    f"meant, or /{src.lstrip('/')} for a file in static/",
+                )
+            elif src.startswith("/") and src not in self.static_files:
+                self.reporter.warn(
+                    source.display,
+                    source.line_of_text(f"]({src}", src),
+                    f"image {src} is not in static/; add the file or fix the path",
+                )
+            if not image.has_alt:
+                self.reporter.warn(
+                    source.display,
+                    source.line_of_text(f"]({src}", src),
+                    f"image {src} has no alt text; write ![what it shows]({src})",
+                )
+
     def resolve(self, page: Page) -> Page:
         """The page with its internal links pointed at their URLs, once checked."""
         markup = self.markups[page.source]
@@ -275,65 +344,45 @@ class _Links:
         return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
 
 
+def warn_removed(source: SourceFile, markup: Markup, reporter: Reporter) -> None:
+    """Warn about what the body of `source` leaves out of what its writer wrote: script links,
+    attributes that Markdown may not write, and embeds from hosts not allowed."""
+    for url in markup.unsafe_links:
+        reporter.warn(
+            source.display,
+            source.line_of_text(f"]({url}", url),
+            f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
+        )
+    for tag, name, value, reason in markup.stripped_attributes:
+        line = source.line_of_text(
+            f'{name}="{value}"', f"{name}='{value}'", f"{name}={value}", name
+        )
+        reporter.warn(
+            source.display,
+            line,
+            f"removed the attribute `{name}` from <{tag}> ({reason}); take it out of the `{{: ...}}` list",
+        )
+    for src in markup.blocked_embeds:
+        host = embed_host(src)
+        line = source.line_of_text(f'src="{src}"', src, host or src)
+        reporter.warn(source.display, line, _embed_message(src, host))
+
+
+def _embed_message(src: str, host: str | None) -> str:
+    if host is None:
+        return (
+            f"removed the embed {src[:60]!r}: an embed must be an https:// address on a host "
+            "listed in `embed_hosts` (sitegen.toml)"
+        )
+    return (
+        f"removed the embed from {host}: the host is not in `embed_hosts`; add it there "
+        "(sitegen.toml) if the site should show embeds from it"
+    )
+
+
 def _published(draft: ArticleDraft, options: BuildOptions, now: datetime) -> bool:
     return (
         draft.date is not None
         and (options.drafts or not draft.draft)
         and (options.future or draft.date <= now)
     )
-
-
-def _menus(
-    config: SiteConfig,
-    categories: Mapping[str, Category],
-    by_category: Mapping[str, list[Article]],
-    pages: Sequence[Page],
-    reporter: Reporter,
-    errors: list[SitegenError],
-) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
-    page_by_slug = {p.slug: p for p in pages}
-
-    def item(entry: MenuEntry, menu: str) -> MenuItem | None:
-        if entry.section:
-            category = categories.get(entry.section)
-            if category is None:
-                errors.append(
-                    ContentError(
-                        "sitegen.toml",
-                        None,
-                        f"menu.{menu} names section {entry.section!r}, but no article has that category; known: {', '.join(sorted(categories))}",
-                    )
-                )
-                return None
-            return MenuItem(entry.title or category.name, category.url, category.slug)
-        if entry.page:
-            page = page_by_slug.get(entry.page)
-            if page is None:
-                errors.append(
-                    ContentError(
-                        "sitegen.toml",
-                        None,
-                        f"menu.{menu} names page {entry.page!r}, but content/pages has no such page; known: {', '.join(sorted(page_by_slug))}",
-                    )
-                )
-                return None
-            return MenuItem(entry.title or page.title, page.url, "")
-        return MenuItem(entry.title or entry.url, entry.url, "")
-
-    if config.menu.main:
-        main = tuple(i for e in config.menu.main if (i := item(e, "main")))
-        in_menu = {i.section for i in main}
-        for slug in sorted(set(by_category) - in_menu):
-            reporter.warn(
-                "sitegen.toml",
-                None,
-                f'section {categories[slug].name!r} ({len(by_category[slug])} articles) is not in menu.main; add [[menu.main]] section = "{slug}"',
-            )
-    else:
-        ranked = sorted(by_category, key=lambda s: (-len(by_category[s]), s))
-        main = tuple(MenuItem(categories[s].name, categories[s].url, s) for s in ranked)
-    if config.menu.footer:
-        footer = tuple(i for e in config.menu.footer if (i := item(e, "footer")))
-    else:
-        footer = tuple(MenuItem(p.title, p.url, "") for p in sorted(pages, key=lambda p: p.slug))
-    return main, footer

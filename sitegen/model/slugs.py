@@ -1,4 +1,5 @@
-"""Readable URL slugs from titles in any script."""
+"""Readable URL slugs from titles in any script, and the key under which two URLs are one file
+on a case-insensitive file system (macOS, Windows)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ _ASCII_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
                           "ł": "l", "Ł": "l", "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d", "ı": "i",
                           "&": " "})  # fmt: skip
+_SPELLED = re.compile(r"(?<=[^\W_])[+#\u266f]+")
+"""A run of `+`, `#` or `♯` right after a letter or digit: C++, C#, F♯, 1+1."""
+_SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "\u266f": " sharp "}
 
 
 def _latin(ch: str) -> bool:
@@ -42,6 +46,24 @@ def slugify(text: str, max_length: int = 80) -> str:
     slug = unicodedata.normalize("NFC", "".join(kept)).lower()
     slug = "-".join(part for part in slug.split("-") if part)
     return _cut(slug, max_length)
+
+
+def term_slug(name: str) -> str:
+    """The slug of a section or tag name: `slugify`, but a `+`, `#` or `♯` right after a letter
+    or digit is spelled out, so names that differ by them get pages of their own (`C` -> `c`,
+    `C++` -> `c-plus-plus`, `C#` -> `c-sharp`, `Notepad++` -> `notepad-plus-plus`). Elsewhere
+    they go like other punctuation (`#MeToo` -> `metoo`, `A + B` -> `a-b`). Names that still
+    share a slug are one section or tag, shown as first spelled (model/articles.py warns)."""
+    if "+" in name or "#" in name or "\u266f" in name:
+        name = _SPELLED.sub(lambda m: "".join(_SYMBOL_WORDS[c] for c in m.group()), name)
+    return slugify(name)
+
+
+def same_file_key(path: str) -> str:
+    """`path` as a case-insensitive, normalisation-insensitive file system (APFS, HFS+, NTFS)
+    compares names: two URLs with the same key are written to one file there, whichever is
+    written last winning (`/Café/` typed as NFC or NFD, `/Cafe/` and `/cafe/`)."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 def _cut(slug: str, max_length: int) -> str:

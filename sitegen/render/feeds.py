@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -169,14 +169,23 @@ def plan_news_sitemap(
     """The news sitemap's job, when it is on: the stories of the last `news_hours`."""
     if not config.sitemap.news:
         return []
-    since = site.build_time - timedelta(hours=config.sitemap.news_hours)
-    recent = [a for a in site.articles if listed(a, site) and a.date >= since]
+    since = _hours_before(site.build_time, config.sitemap.news_hours)
+    recent = [a for a in site.articles if listed(a, site) and (since is None or a.date >= since)]
     recent = recent[:NEWS_SITEMAP_MAX]
     context = NewsSitemapContext(
         site=info, publication_language=_news_language(config.language), articles=recent
     )
     deps = ("news", *(digests.card[a.source] for a in recent))
     return [RenderJob("news-sitemap.xml", "news-sitemap.xml", lambda: context, deps)]
+
+
+def _hours_before(when: datetime, hours: int) -> datetime | None:
+    """`hours` before `when`, or None when that is before the first moment a datetime holds
+    (a clock in the year 1, a window of centuries): then no story is too old."""
+    try:
+        return when - timedelta(hours=hours)
+    except OverflowError:
+        return None
 
 
 def sitemap_chunks(entries: Sequence[SitemapEntry]) -> list[list[SitemapEntry]]:

@@ -6,10 +6,20 @@ alone (headline, standfirst, byline, caption, corrections, body, topics), with i
 Pagefind's attributes: section and authors as filters, date and lead image as meta, the date
 as sort key. It depends on the article and no template, so records are written right after
 the model is built and Pagefind starts while the first pages render. The article's
-Searchable.digest covers everything a record holds."""
+Searchable.digest covers everything a record holds.
+
+Filter values must come back from Pagefind exactly as the search page asks for them, and
+Pagefind (1.5) changes what it reads: it decodes HTML character references twice, turns runs
+of white space into one space, and matches the values a search asks for against the raw text
+of its JSON, escapes and all (`"` arrives as `\\"`). So a filter element holds
+`filter_value(name)`, escaped twice; search.js sends the name with its white space collapsed
+the same way, JSON-escaped by Pagefind's own JSON.stringify, and decodes the values Pagefind
+reports. tests/test_edge_cases.py checks this against Pagefind itself."""
 
 from __future__ import annotations
 
+import json
+import re
 from html import escape
 
 from sitegen.model.entities import Article
@@ -17,6 +27,17 @@ from sitegen.model.text import long_date
 
 BODY_MARK = "data-pagefind-body"
 """The attribute that marks what Pagefind indexes of a record (search.py selects it)."""
+_SPACE = re.compile(
+    "[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
+"""White space as Python, JavaScript or Pagefind counts it; search.js has the same class."""
+
+
+def filter_value(name: str) -> str:
+    """A section or author name as the search index holds it: runs of white space as one
+    space, then escaped as inside a JSON string (what Pagefind compares a search's filter with).
+    search.js makes the same of a name it sends, and decodes the values it is shown."""
+    return json.dumps(_SPACE.sub(" ", name).strip(" "), ensure_ascii=False)[1:-1]
 
 
 def search_record(article: Article, language: str) -> bytes:
@@ -26,15 +47,13 @@ def search_record(article: Article, language: str) -> bytes:
     parts = [
         f'<!doctype html>\n<html lang="{e(language)}">\n<head><meta charset="utf-8">'
         f"<title>{e(article.title)}</title></head>\n<body>\n<article {BODY_MARK}>\n"
-        f'<p data-pagefind-ignore data-pagefind-filter="section">{e(article.category.name)}</p>\n'
+        f"{_filter('section', article.category.name)}"
         f'<h1 data-pagefind-meta="title">{e(article.title)}</h1>\n'
     ]
     if article.summary:
         parts.append(f"<p>{e(article.summary)}</p>\n")
     if article.authors:
-        names = [f'<span data-pagefind-filter="author">{e(a.name)}</span>' for a in article.authors]
-        byline = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-        parts.append(f"<p>By {byline}</p>\n")
+        parts.append(_byline(article))
     parts.append(
         f'<p data-pagefind-ignore><time data-pagefind-meta="date" '
         f'data-pagefind-sort="date:{int(date.timestamp())}">{long_date(date)}</time></p>\n'
@@ -60,11 +79,26 @@ def search_record(article: Article, language: str) -> bytes:
     return "".join(parts).encode()
 
 
+def _byline(article: Article) -> str:
+    """The authors as filters, then as the words of the byline (indexed, as readers search)."""
+    filters = "".join(_filter("author", a.name) for a in article.authors)
+    names = [escape(a.name) for a in article.authors]
+    byline = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{filters}<p>By {byline}</p>\n"
+
+
+def _filter(key: str, name: str) -> str:
+    """The element that gives the record the filter `key`: `name`, as filter_value, escaped
+    once for each time Pagefind decodes it. Not indexed as text (the byline is)."""
+    value = escape(escape(filter_value(name)))
+    return f'<p data-pagefind-ignore data-pagefind-filter="{key}">{value}</p>\n'
+
+
 def with_body(record: bytes, body: str) -> bytes | None:
     """`record` (made by search_record) with its body replaced by `body`, or None when it is
     not shaped like one: what search_record makes of the story once only its body changed.
-    Everything around the body (the title, then p, h1, span, time and figure elements before
-    it, the list of tags after it) is escaped text in elements other than div, so the first
+    Everything around the body (the title, then p, h1, time and figure elements before it, the
+    list of tags after it) is escaped text in elements other than div, so the first
     <div> opens the body and the last </div> closes it."""
     start, end = record.find(_BODY_START), record.rfind(_BODY_END)
     if start < 0 or end < start:

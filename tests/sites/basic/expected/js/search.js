@@ -15,6 +15,24 @@
   var pagefind = null, shards = [], results = [], shown = 0, run = 0, timer = 0;
   var total = 0, queue = [], browsing = {};
 
+  /* Section and author names as the index holds them (sitegen/render/search_record.py,
+     filter_value): white space (this class is the same there) runs as one space. Pagefind
+     matches what a search sends against its JSON text, and reports values JSON-escaped:
+     nameOf() turns those back into the names. */
+  var SPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+/g;
+
+  function key(name) {
+    return (name || "").replace(SPACE, " ").replace(/^ | $/g, "");
+  }
+
+  function nameOf(value) {
+    try {
+      return JSON.parse('"' + value + '"');
+    } catch (e) {
+      return value;
+    }
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -25,7 +43,7 @@
   function filters() {
     var chosen = {};
     for (var i = 0; i < selects.length; i++) {
-      if (selects[i].value) chosen[selects[i].getAttribute("data-filter")] = selects[i].value;
+      if (selects[i].value) chosen[selects[i].getAttribute("data-filter")] = key(selects[i].value);
     }
     return chosen;
   }
@@ -51,7 +69,7 @@
     var item = el("li", "search-result");
     var body = el("div", "search-result-body");
     var meta = data.meta || {}, tags = data.filters || {};
-    if (tags.section) body.appendChild(el("p", "kicker", tags.section.join(", ")));
+    if (tags.section) body.appendChild(el("p", "kicker", tags.section.map(nameOf).join(", ")));
     var heading = el("h2", "card-title");
     var link = el("a", "", meta.title || data.url);
     link.href = data.url;
@@ -62,7 +80,9 @@
     excerpt.innerHTML = (data.excerpt || "").replace(/<(?!\/?mark>)/g, "&lt;");
     body.appendChild(excerpt);
     var line = el("p", "card-meta");
-    if (tags.author) line.appendChild(el("span", "byline", "By " + tags.author.join(" and ")));
+    if (tags.author) {
+      line.appendChild(el("span", "byline", "By " + tags.author.map(nameOf).join(" and ")));
+    }
     if (meta.date) line.appendChild(el("span", "search-date", meta.date));
     body.appendChild(line);
     item.appendChild(body);
@@ -137,17 +157,19 @@
   }
 
   function fill(select, counts) {
-    var names = Object.keys(counts || {}).sort(function (a, b) { return a.localeCompare(b); });
-    for (var i = 0; i < names.length; i++) {
-      var option = el("option", "", names[i] + " (" + counts[names[i]] + ")");
-      option.value = names[i];
+    var values = Object.keys(counts || {}).sort(function (a, b) {
+      return nameOf(a).localeCompare(nameOf(b));
+    });
+    for (var i = 0; i < values.length; i++) {
+      var option = el("option", "", nameOf(values[i]) + " (" + counts[values[i]] + ")");
+      option.value = nameOf(values[i]);
       select.appendChild(option);
     }
   }
 
   function choose(select, wanted) {
     for (var i = 0; i < select.options.length; i++) {
-      select.options[i].selected = select.options[i].value === (wanted || "");
+      select.options[i].selected = key(select.options[i].value) === key(wanted);
     }
   }
 

@@ -1,0 +1,100 @@
+"""Sections and tags: their names checked in an article's front matter, and the site's
+register of them, by slug as first spelled.
+
+Names give slugs by `term_slug` (model/slugs.py), which spells out `+` and `#` after a letter or
+digit, so `C`, `C++` and `C#` are three sections or tags (c, c-plus-plus, c-sharp). Names that
+still share a slug (`Ukraine` and `ukraine`, `#MeToo` and `MeToo`) are one, shown as first
+spelled, and each other spelling is warned about with the file that spelled it first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sitegen.errors import Reporter
+from sitegen.model.entities import Category, Tag
+from sitegen.model.entries import Fields
+from sitegen.model.slugs import term_slug
+from sitegen.model.urls import Urls
+from sitegen.sources import SourceFile
+
+
+def draft_category(f: Fields) -> tuple[str, str]:
+    """The section's name as written and its slug ('' for each that is missing)."""
+    name = f.text("category", required=True)
+    if not name:
+        return "", ""
+    slug = term_slug(name)
+    if not slug:
+        f.error("category", f"category {name!r} gives an empty slug; use letters or digits")
+    return name, slug
+
+
+def draft_tags(f: Fields, warnings: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+    """(slug, name) of each tag, the first spelling of each slug; a tag listed twice (or two
+    spellings of one tag, `Ukraine` and `ukraine`) is kept once, with a warning."""
+    tags: dict[str, str] = {}
+    repeated: list[str] = []
+    for name in f.strings("tags"):
+        slug = term_slug(name)
+        if not slug:
+            f.error("tags", f"tag {name!r} gives an empty slug; use letters or digits")
+        elif slug in tags:
+            first = tags[slug]
+            repeated.append(repr(name) if name == first else f"{name!r} (the tag {first!r})")
+        else:
+            tags[slug] = name
+    if repeated:
+        more = ", …" if len(repeated) > 3 else ""
+        warnings.append(
+            (
+                f.source.line_of("tags"),
+                f"`tags` lists {', '.join(repeated[:3])}{more} again; each tag was kept once: "
+                "remove the repeats",
+            )
+        )
+    return tuple(tags.items())
+
+
+@dataclass
+class Terms:
+    """The site's sections and tags by slug, as first spelled, and the file that spelled each
+    first: filled in by article_from_draft as it meets them."""
+
+    urls: Urls
+    categories: dict[str, Category] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
+    spelled_in: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def category(
+        self, slug: str, name: str, source: SourceFile, reporter: Reporter
+    ) -> Category | None:
+        """The section `slug`, None for none ('')."""
+        if not slug:
+            return None
+        found = self.categories.get(slug)
+        if found is None:
+            found = self.categories[slug] = Category(slug, name, self.urls.category(slug))
+            self.spelled_in["category", slug] = source.display
+        elif found.name != name:
+            first = self.spelled_in["category", slug]
+            reporter.warn(
+                source.display,
+                source.line_of("category"),
+                f"category {name!r} is spelled {found.name!r} in {first}; using {found.name!r}",
+            )
+        return found
+
+    def tag(self, slug: str, name: str, source: SourceFile, reporter: Reporter) -> Tag:
+        found = self.tags.get(slug)
+        if found is None:
+            found = self.tags[slug] = Tag(slug, name, self.urls.tag(slug))
+            self.spelled_in["tag", slug] = source.display
+        elif found.name != name:
+            first = self.spelled_in["tag", slug]
+            reporter.warn(
+                source.display,
+                source.line_of("tags"),
+                f"tag {name!r} is spelled {found.name!r} in {first}, and both have the page "
+                f"{found.url}; using {found.name!r} (spell it so, or give the tag another name)",
+            )
+        return found
