@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import json
 import os
 import signal
 import time
@@ -201,6 +202,9 @@ def _build(
     meta = state.meta() if state and use_cache else {}
     clock.lap("scan")
     if _nothing_changed(meta, stamp, now, output):
+        # Nothing is read again, but its problems are still there: say them again (--strict).
+        for path, line, message in json.loads(meta.get("warnings", "[]")):
+            reporter.warn(path, line, message)
         count = int(meta.get("outputs", 0))
         seconds = time.perf_counter() - clock.started
         return BuildResult(count, count, 0, 0, seconds, output, tuple(clock.timings), count)
@@ -290,6 +294,7 @@ def _build(
             "outputs": str(len(plan.jobs) + len(kept)),
             "output_id": staged_id,
             "frame": plan.frame,
+            "warnings": json.dumps([[w.path, w.line, w.message] for w in reporter.warnings]),
         }
         new = {p: f for p, f in fingerprints.items() if snapshot.outputs.get(p) != f}
         dropped = set(snapshot.outputs) - set(fingerprints)

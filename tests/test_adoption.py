@@ -126,3 +126,12 @@ def test_annotation_escapes_what_github_would_misread(tmp_path: Path) -> None:
     line = github_annotation(problem, "error", tmp_path)
     assert line == "::error file=content/a%2Cb%3Ac.md,line=3::100%25 wrong%0Asecond line"
     assert repository_path("/elsewhere/x.md", tmp_path) == "/elsewhere/x.md"
+
+
+def test_a_build_with_nothing_to_do_repeats_the_warnings(tmp_path: Path) -> None:
+    root = one_story(tmp_path / "site", body="See [x](/nowhere/).\n")
+    first = run("build", "-s", str(root), "-o", str(tmp_path / "o"), "-v")
+    second = run("build", "-s", str(root), "-o", str(tmp_path / "o"), "-v")
+    assert first[0] == second[0] == 0
+    assert "links to /nowhere/" in first[2] and "links to /nowhere/" in second[2]
+    assert "render" not in second[1], "the second build took the no-change shortcut"
