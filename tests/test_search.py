@@ -659,7 +659,9 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     started = threading.Event()
     real_index, real_finish = sitegen.search.index_pages, SearchIndexer.finish
 
-    def index(records: Path, out: Path, language: str, *, threads: int | None = None) -> None:
+    def index(
+        site: Path, out: Path, language: str, *, threads: int | None = None, records: int = 0
+    ) -> None:
         nonlocal running
         with lock:
             running += 1
@@ -667,7 +669,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
         started.set()
         time.sleep(0.3)  # long enough for the render to end while shards wait
         try:
-            real_index(records, out, language, threads=threads)
+            real_index(site, out, language, threads=threads, records=records)
         finally:
             with lock:
                 running -= 1
