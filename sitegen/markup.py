@@ -19,12 +19,18 @@ from sitegen.attribute_lists import AttributeFilter, StrippedAttribute
 from sitegen.errors import ContentError
 from sitegen.html_policy import UNSAFE_SCHEMES, scheme
 from sitegen.lazy import Lazy
+from sitegen.time_limit import TimeLimitExceeded, within
 
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
 SPLIT_MARK = "<!--sitegen:inline-related-->"
 
 RawHtml = Literal["escape", "sanitize", "allow"]
+
+MAX_SECONDS = 10.0
+"""Longest one story's conversion may take: a 60 KB paragraph of links takes Python-Markdown
+over a minute (its cost grows with the square of the paragraph), and a build must not hang on
+one story."""
 
 MAX_NESTING = 50
 """Lists and quotes nested deeper than this are refused before conversion: Python-Markdown's
@@ -154,7 +160,14 @@ class _SitegenExtension(Extension):
 class Converter:
     """A reusable Markdown instance (building one per body costs more than converting it)."""
 
-    def __init__(self, raw_html: RawHtml, embed_hosts: tuple[str, ...], inline_after: int) -> None:
+    def __init__(
+        self,
+        raw_html: RawHtml,
+        embed_hosts: tuple[str, ...],
+        inline_after: int,
+        max_seconds: float = MAX_SECONDS,
+    ) -> None:
+        self.max_seconds = max_seconds
         self.raw_html = raw_html
         self.embed_hosts = frozenset(h.lower() for h in embed_hosts)
         self.collector = _Collector(inline_after=inline_after)
@@ -194,7 +207,16 @@ class Converter:
         self.md.reset()
         _check_nesting(text, source_rel)
         try:
-            body = self.md.convert(text)
+            body = within(self.max_seconds, self.md.convert, text)
+        except TimeLimitExceeded:
+            self.md = self._markdown()
+            raise ContentError(
+                f"content/{source_rel}",
+                None,
+                f"took more than {self.max_seconds:g} s to convert (Python-Markdown slows down "
+                "sharply on very long paragraphs, above all ones full of links); split the "
+                "long paragraphs into shorter ones",
+            ) from None
         except RecursionError:
             self.md = self._markdown()  # the failed run leaves parser state behind
             raise ContentError(
