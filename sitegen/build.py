@@ -690,7 +690,7 @@ def _input_stamp(
     Also the content files it looked at, so the build does not walk the content folder twice."""
     key = repr((__version__, config, request.overrides, request.options.drafts,
                 request.options.future, str(output.resolve())))  # fmt: skip
-    return input_stamp(request.root, config, key)
+    return input_stamp(request.root, config, key, None if request.clean else request.cache_dir)
 
 
 def _folder_id(folder: Path) -> str:

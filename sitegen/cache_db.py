@@ -40,6 +40,21 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
+def connect_to_read(path: Path, schema: str) -> sqlite3.Connection | None:
+    """The database at `path` opened read-only, so nothing is made, changed or dropped; None
+    when it holds another schema's tables. Raises sqlite3.Error when it cannot be read."""
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    except BaseException:
+        close_quietly(db)
+        raise
+    if row is None or row[0] != schema:
+        close_quietly(db)
+        return None
+    return db
+
+
 def _prepare(db: sqlite3.Connection, schema: str) -> None:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
@@ -50,7 +65,7 @@ def _prepare(db: sqlite3.Connection, schema: str) -> None:
         db.executescript(
             "DELETE FROM meta; DROP TABLE IF EXISTS sources; DROP TABLE IF EXISTS html; "
             "DROP TABLE IF EXISTS outputs; DROP TABLE IF EXISTS related; "
-            "DROP TABLE IF EXISTS templates;"
+            "DROP TABLE IF EXISTS templates; DROP TABLE IF EXISTS file_digests;"
         )
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (schema,))
         db.commit()
@@ -73,6 +88,11 @@ def _prepare(db: sqlite3.Connection, schema: str) -> None:
             signature TEXT PRIMARY KEY, data BLOB, checksum TEXT
         );
         CREATE TABLE IF NOT EXISTS templates (key TEXT PRIMARY KEY, data BLOB, checksum TEXT);
+        -- The digests of the files a build reads, by the stat key they were taken under
+        -- (stamps.py), pickled in buckets by a hash of the path (cache_rows.py).
+        CREATE TABLE IF NOT EXISTS file_digests (
+            bucket INTEGER PRIMARY KEY, data BLOB, checksum TEXT
+        );
         """
     )
 

@@ -1,15 +1,19 @@
 """What the build cache (state.py) stores of each source, and how a bucket of them is written
 and read back: pickled without the body and HTML, with a digest that is checked before the
-bytes are unpickled (cache_db.py)."""
+bytes are unpickled (cache_db.py). Also the digest of each file the build reads, by the stat key
+it was taken under (stamps.py), kept in buckets the same way."""
 
 from __future__ import annotations
 
 import pickle
+import sqlite3
 import zlib
 from collections.abc import Iterator, Mapping
+from contextlib import closing, suppress
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from sitegen.cache_db import READ_ERRORS, checksum, intact
+from sitegen.cache_db import READ_ERRORS, checksum, connect, connect_to_read, intact
 from sitegen.lazy import Lazy
 from sitegen.markup import Markup
 from sitegen.model.articles import ArticleDraft
@@ -90,3 +94,58 @@ def unpickled(data: object, check: object) -> object:
         return pickle.loads(data)  # bytes this cache wrote, as the digest shows
     except READ_ERRORS:
         return None
+
+
+StatKey = tuple[int, int, int, int, int]
+"""A regular file's (st_size, st_mtime_ns, st_ctime_ns, st_ino, st_dev): see stamps.py."""
+KnownFile = tuple[StatKey, str]
+"""A file's stat key and the sha256 of its bytes, taken under that key."""
+KnownBuckets = dict[int, dict[str, KnownFile]]
+"""Known files by bucket (bucket_of their path); a damaged bucket is an empty one."""
+
+
+def read_known_files(database: Path, schema: str) -> KnownBuckets:
+    """The file digests the database holds, by bucket. A bucket whose bytes are not as stored
+    comes back empty (its files are hashed again, and the bucket rewritten); a database that is
+    missing or cannot be read holds none (BuildState finds out why, and says so)."""
+    try:
+        db = connect_to_read(database, schema) if database.exists() else None
+        if db is None:
+            return {}
+        with closing(db):
+            rows = db.execute("SELECT bucket, data, checksum FROM file_digests").fetchall()
+    except READ_ERRORS:
+        return {}
+    buckets: KnownBuckets = {}
+    for bucket, data, check in rows:
+        known = unpickled(data, check)
+        buckets[bucket] = known if isinstance(known, dict) and _well_formed(known) else {}
+    return buckets
+
+
+def _well_formed(known: dict[object, object]) -> bool:
+    return all(
+        isinstance(path, str) and type(entry) is tuple and len(entry) == 2
+        for path, entry in known.items()
+    )
+
+
+def write_known_files(
+    database: Path, schema: str, before: KnownBuckets, after: Mapping[str, KnownFile]
+) -> None:
+    """Store `after` as the database's file digests, rewriting only the buckets that differ
+    from `before` (as read_known_files gave them). Trouble is left for BuildState.save, which
+    writes the same database and says what went wrong."""
+    buckets: KnownBuckets = {}
+    for path, known in after.items():
+        buckets.setdefault(bucket_of(path), {})[path] = known
+    dirty = {b for b in before.keys() | buckets.keys() if before.get(b) != buckets.get(b)}
+    if not dirty:
+        return
+    data = {b: pickle.dumps(buckets[b], pickle.HIGHEST_PROTOCOL) for b in dirty & buckets.keys()}
+    with suppress(sqlite3.Error, OSError), closing(connect(database, schema)) as db, db:
+        db.executemany("DELETE FROM file_digests WHERE bucket = ?", [(b,) for b in dirty])
+        db.executemany(
+            "INSERT INTO file_digests VALUES (?, ?, ?)",
+            [(b, blob, checksum(blob)) for b, blob in sorted(data.items())],
+        )

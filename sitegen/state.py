@@ -12,6 +12,11 @@ the file itself has it (reuse.py reads it back when a message needs a line numbe
 Every blob is stored with a digest and checked when read back, and a database that cannot be
 read or written is deleted and the build goes on without it, with a warning (cache_db.py).
 
+One table is written before the rest: the digest of each file the build reads, by the stat key
+it was taken under (stamps.py), written when the build has looked at its files. Those are facts
+about the files, whatever becomes of the build; the table is its own, and a damaged row in it
+is a cache miss like any other.
+
 Outside the pipeline: build.py and reuse.py ask it what is still valid; nothing in the model or
 renderer knows it exists. When in doubt it answers "rebuild"."""
 
@@ -46,6 +51,8 @@ from sitegen.sources import display_path
 SCHEMA = f"9:{__version__}"
 """Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;
 9: a digest with every blob)."""
+DATABASE = "state.sqlite"
+"""The cache's SQLite file, in the cache folder."""
 
 
 class BuildState:
@@ -62,7 +69,7 @@ class BuildState:
         root: Path | None = None,
     ) -> None:
         self.folder = folder
-        self.path = folder / "state.sqlite"
+        self.path = folder / DATABASE
         self._fresh = fresh
         self.trouble = CacheTrouble(
             reporter, display_path(self.path, root) if root else str(self.path)
