@@ -108,6 +108,10 @@ def snapshot(root: Path, skip: Path | None = None) -> dict[str, str]:
                 entries[rel] = "dir"
             elif name in LOCKS:  # the build lock records its holder each time
                 entries[rel] = "lock"
+            elif ".sitegen-cache" in Path(rel).parts and stat.S_ISREG(mode):
+                # sitegen's own state: a failed build may still record the digests it verified
+                # (incremental/stamps), never anything of the writer's or the published site's.
+                entries[rel] = "cache"
             elif stat.S_ISREG(mode):
                 entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
             else:
