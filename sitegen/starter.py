@@ -8,7 +8,6 @@ file escaped for that file's language: TOML strings, YAML scalars, Markdown text
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import string
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from sitegen.errors import BuildError, ConfigError, SitegenError
+from sitegen.publishing import is_local_url
 
 STARTER = Path(__file__).resolve().parent / "starter"
 """The starter site's files, with placeholders."""
@@ -171,7 +171,7 @@ def new_publication(answers: Mapping[str, str], now: datetime, version: str) -> 
 
 def base_url_note(base_url: str, defaulted: bool) -> str:
     """What to tell the user about the address: a local one or the default ('': nothing)."""
-    if is_local(base_url):
+    if is_local_url(base_url):
         return (
             f"warning: base_url {base_url} only reaches this machine; set base_url in "
             "sitegen.toml to the site's public address before you publish it."
@@ -182,17 +182,6 @@ def base_url_note(base_url: str, defaulted: bool) -> str:
             "public address before you publish it."
         )
     return ""
-
-
-def is_local(base_url: str) -> bool:
-    """True when the address only reaches this machine (a published site cannot use it)."""
-    host = (urlsplit(base_url).hostname or "").lower()
-    if "localhost" in host:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def existing_entries(root: Path) -> tuple[str, ...]:
