@@ -119,7 +119,7 @@ def _check_documented(env: jinja2.Environment) -> list[str]:
 
 def _environment() -> jinja2.Environment:
     sys.path.insert(0, str(ROOT))
-    from sitegen.config import PermalinkConfig
+    from sitegen.load.config import PermalinkConfig
     from sitegen.model.urls import Urls
     from sitegen.render.templates import make_environment
 

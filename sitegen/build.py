@@ -26,18 +26,35 @@ from typing import Any, ParamSpec, TypeVar
 import jinja2
 
 from sitegen import __version__
-from sitegen.assets import collect_static, static_info, unreadable_in
-from sitegen.build_lock import BuildLock
-from sitegen.config import CONFIG_NAME, SiteConfig, config_digest, load_config, require_site
-from sitegen.edit_plan import digest_owners, frame_digest, shows, touched_jobs
 from sitegen.errors import BuildError, Reporter, SitegenError
-from sitegen.halves import die_with_parent
-from sitegen.links import check_body_links
-from sitegen.markup import Converter, Markup
+from sitegen.incremental.edit_plan import digest_owners, frame_digest, shows, touched_jobs
+from sitegen.incremental.reuse import (
+    CachedRelated,
+    KeptTemplates,
+    Stored,
+    read_sources,
+    with_drafts,
+)
+from sitegen.incremental.stamps import input_stamp, static_fingerprint
+from sitegen.incremental.state import (
+    BuildState,
+    CachedSource,
+    Snapshot,
+    clock_holds,
+    empty_snapshot,
+)
+from sitegen.load.assets import collect_static, static_info, unreadable_in
+from sitegen.load.config import CONFIG_NAME, SiteConfig, config_digest, load_config, require_site
+from sitegen.load.markup import Converter, Markup
+from sitegen.load.publishing import base_url_errors
+from sitegen.load.sources import FoundSource, display_path, scan_sources
 from sitegen.model.entities import Site
+from sitegen.model.links import check_body_links
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
-from sitegen.publishing import base_url_errors
+from sitegen.output.build_lock import BuildLock
+from sitegen.output.halves import die_with_parent
+from sitegen.output.write import Stage, check_output_folder
 from sitegen.render.digests import global_digest
 from sitegen.render.feeds import listed
 from sitegen.render.jobs import RenderJob
@@ -49,20 +66,9 @@ from sitegen.render.templates import (
     theme_dirs,
     theme_static_dirs,
 )
-from sitegen.reuse import CachedRelated, KeptTemplates, Stored, read_sources, with_drafts
-from sitegen.search import SEARCH_FOLDER, SHARD_LIST, SearchIndexer, reserved_errors
-from sitegen.search_early import EarlyIndex, early_index
-from sitegen.search_records import RECORDS_FOLDER
-from sitegen.sources import FoundSource, display_path, scan_sources
-from sitegen.stamps import input_stamp, static_fingerprint
-from sitegen.state import (
-    BuildState,
-    CachedSource,
-    Snapshot,
-    clock_holds,
-    empty_snapshot,
-)
-from sitegen.write import Stage, check_output_folder
+from sitegen.search.early import EarlyIndex, early_index
+from sitegen.search.indexer import SEARCH_FOLDER, SHARD_LIST, SearchIndexer, reserved_errors
+from sitegen.search.records import RECORDS_FOLDER
 
 PARALLEL_THRESHOLD = 300
 """Below this many Markdown conversions, starting worker processes costs more than it saves."""

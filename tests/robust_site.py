@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sitegen.cli import main
+from sitegen.cli.main import main
 from tests.conftest import AUTHOR, FIXED_NOW, ROOT, article, write_site
 
 PUBLIC = 'base_url = "https://news.example.org/"\n'

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sitegen.annotations import github_annotation, repository_path
-from sitegen.cli import main
+from sitegen.cli.annotations import github_annotation, repository_path
+from sitegen.cli.main import main
 from sitegen.errors import ContentError
 from tests.conftest import AUTHOR, FIXED_NOW, article, write_site
 

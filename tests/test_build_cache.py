@@ -15,9 +15,9 @@ import pytest
 
 from sitegen.build import BuildRequest, _Renderer, build
 from sitegen.errors import Reporter
+from sitegen.incremental.state import BuildState, CachedSource
 from sitegen.model.site import BuildOptions
 from sitegen.render.jobs import RenderJob
-from sitegen.state import BuildState, CachedSource
 from tests.conftest import FIXED_NOW, SITES
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
@@ -268,9 +268,9 @@ def test_related_keys_cached_with_drafts_describe_the_finished_articles(
     site: Path, tmp_path: Path
 ) -> None:
     from sitegen.build import _Clock, prepare_plan
-    from sitegen.config import load_config
-    from sitegen.reuse import related_key_of
-    from sitegen.state import empty_snapshot
+    from sitegen.incremental.reuse import related_key_of
+    from sitegen.incremental.state import empty_snapshot
+    from sitegen.load.config import load_config
 
     request = BuildRequest(site, tmp_path / "out", options=NOW, jobs=1)
     plan, _ = prepare_plan(
@@ -297,7 +297,7 @@ def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
             loads.extend(c.source.rel for c in value if isinstance(c, CachedSource))
         return value
 
-    monkeypatch.setattr("sitegen.state.pickle.loads", counting_loads)
+    monkeypatch.setattr("sitegen.incremental.state.pickle.loads", counting_loads)
 
     def preview_build() -> None:
         request = BuildRequest(site, out, options=NOW, jobs=1, cache_dir=cache_dir, remember=True)

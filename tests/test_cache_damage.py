@@ -189,7 +189,7 @@ def test_a_same_size_edit_with_its_time_restored_is_built(
 
 
 def test_a_static_files_mark_changes_with_a_same_size_edit(tmp_path: Path) -> None:
-    from sitegen.stamps import copy_mark
+    from sitegen.incremental.stamps import copy_mark
 
     path = tmp_path / "photo.svg"
     path.write_text("<svg>one</svg>")

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sitegen import __version__
-from sitegen.cli import main
-from sitegen.write import Stage
+from sitegen.cli.main import main
+from sitegen.output.write import Stage
 from tests.conftest import AUTHOR, FIXED_NOW, SITES, article
 
 PUBLIC = 'base_url = "https://news.example.org/"\n'
@@ -288,7 +288,7 @@ def test_a_helper_that_could_not_write_the_search_records_fails_the_build_cleanl
 ) -> None:
     """The records of a cold build are written by a helper process (file_writer.py); its
     failure reaches the command line through the search indexer's threads."""
-    from sitegen.file_writer import FileWriter
+    from sitegen.output.file_writer import FileWriter
 
     root = _one_story(make_site)
 
@@ -305,7 +305,7 @@ def test_a_helper_that_could_not_write_the_search_records_fails_the_build_cleanl
 def test_a_cache_that_cannot_be_saved_is_a_warning_and_the_next_build_starts_afresh(
     make_site, tmp_path: Path, monkeypatch
 ) -> None:
-    from sitegen.state import BuildState
+    from sitegen.incremental.state import BuildState
 
     root = _one_story(make_site)
     out = tmp_path / "o"

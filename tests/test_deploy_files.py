@@ -9,7 +9,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from sitegen.cli import main
+from sitegen.cli.main import main
 from tests.conftest import AUTHOR, FIXED_NOW, article, build_into, write_site
 
 PUBLIC = 'base_url = "https://news.example.org/"\n'

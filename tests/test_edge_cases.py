@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from sitegen.cli import main
+from sitegen.cli.main import main
 from tests.conftest import AUTHOR, MakeSite, article, build_into
 from tests.helpers import page
 from tests.unit.test_site import article as model_article
@@ -133,7 +133,7 @@ def test_pages_and_authors_that_differ_only_in_case_are_errors() -> None:
 
 
 def test_a_page_whose_url_differs_from_a_section_only_in_case_is_an_error() -> None:
-    from sitegen.config import PermalinkConfig, SiteConfig
+    from sitegen.load.config import PermalinkConfig, SiteConfig
 
     config = SiteConfig(
         timezone="UTC",
@@ -373,7 +373,7 @@ def _asked_for(name: str) -> str:
 
 
 def _stored_filter_values(output: Path) -> dict[str, set[str]]:
-    from sitegen.search import _read_cbor
+    from sitegen.search.indexer import _read_cbor
 
     found: dict[str, set[str]] = {}
     for path in sorted(output.glob("pagefind/*/filter/*.pf_filter")):

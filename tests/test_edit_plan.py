@@ -1,5 +1,5 @@
 """Builds after an edit that moved nothing plan only the pages that show the edited story
-(sitegen/edit_plan.py). What such a build writes, and the fingerprints it records for the next
+(sitegen/incremental/edit_plan.py). What such a build writes, and the fingerprints it records for the next
 build, must be what a build planning every page gives; an edit that may move anything else
 (its front matter, the settings, static files, the clock, a lost page) plans every page."""
 

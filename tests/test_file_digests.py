@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import stamps
 from sitegen.build import BuildRequest, BuildResult, build
-from sitegen.cache_rows import StatKey, bucket_of, read_known_files, write_known_files
 from sitegen.errors import Reporter
+from sitegen.incremental import stamps
+from sitegen.incremental.cache_rows import StatKey, bucket_of, read_known_files, write_known_files
+from sitegen.incremental.stamps import KnownFiles, file_digest, stat_key
+from sitegen.incremental.state import SCHEMA
 from sitegen.model.site import BuildOptions
-from sitegen.stamps import KnownFiles, file_digest, stat_key
-from sitegen.state import SCHEMA
 from tests.conftest import FIXED_NOW, ROOT
 from tests.robust_site import STORY, cli, make_site, reference, tree
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.search import SEARCH_FOLDER
+from sitegen.search.indexer import SEARCH_FOLDER
 from tests.conftest import SITES, build_into
 
 NAMES = sorted(p.name for p in SITES.iterdir() if (p / "site").is_dir())

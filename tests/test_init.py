@@ -15,8 +15,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from sitegen import __version__
-from sitegen.cli import main
-from sitegen.config import load_config
+from sitegen.cli.main import main
+from sitegen.load.config import load_config
 from tests.conftest import FIXED_NOW
 from tests.test_serve import start_served
 

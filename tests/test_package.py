@@ -57,9 +57,9 @@ def test_the_distribution_is_named_and_carries_the_theme(dist: Path) -> None:
         assert f"sitegen/themes/default/{name}" in names
     for name in BUILTIN:
         assert f"sitegen/render/builtin/{name}" in names
-    assert "sitegen/starter/dot-github/workflows/sitegen.yml" in names
+    assert "sitegen/cli/starter/dot-github/workflows/sitegen.yml" in names
     entry = f"sitegen_newsroom-{__version__}.dist-info/entry_points.txt"
-    assert "sitegen = sitegen.cli:run" in zipfile.ZipFile(wheel).read(entry).decode()
+    assert "sitegen = sitegen.cli.main:run" in zipfile.ZipFile(wheel).read(entry).decode()
     with tarfile.open(sdist) as archive:
         members = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
     for name in THEME_FILES:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter, SitegenError
-from sitegen.markup import Converter
+from sitegen.load.markup import Converter
 from sitegen.model.site import BuildOptions
 from tests.conftest import AUTHOR, FIXED_NOW
 

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import file_writer, search
 from sitegen.errors import SitegenError
-from sitegen.file_writer import FileWriter
-from sitegen.search import PagefindRun
-from sitegen.write import Stage
+from sitegen.output import file_writer
+from sitegen.output.file_writer import FileWriter
+from sitegen.output.write import Stage
+from sitegen.search import indexer as search
+from sitegen.search.indexer import PagefindRun
 from tests.conftest import ROOT
 from tests.robust_site import STORY, cli, make_site, reference, run, start, tree
 
@@ -67,7 +68,7 @@ def test_a_build_while_another_holds_the_lock_fails_at_once_and_touches_nothing(
 def test_builds_into_two_folders_share_no_cache_at_once(tmp_path: Path) -> None:
     """The cache is the site's: a build into another folder that uses it waits for no one but
     is refused while the cache is in use; one without the cache goes ahead."""
-    from sitegen.build_lock import CACHE_LOCK, take
+    from sitegen.output.build_lock import CACHE_LOCK, take
 
     site = make_site(tmp_path / "site")
     held = take(site / ".sitegen-cache" / CACHE_LOCK, ".sitegen-cache")
@@ -88,7 +89,7 @@ def test_a_lock_left_by_a_killed_build_blocks_nothing(tmp_path: Path) -> None:
         [
             sys.executable, "-c",
             "import sys, time; from pathlib import Path; "
-            "from sitegen.build_lock import output_lock, take; "
+            "from sitegen.output.build_lock import output_lock, take; "
             "take(output_lock(Path(sys.argv[1])), 'output'); print('held', flush=True); "
             "time.sleep(120)",
             str(site / "output"),

@@ -1,4 +1,4 @@
-"""Search (sitegen/search.py): the Pagefind index holds exactly the published articles with their
+"""Search (sitegen/search/indexer.py): the Pagefind index holds exactly the published articles with their
 section, author, date and image; drafts and embargoed stories never reach it; the bundle is the
 same bytes for the same pages; `[search] enabled = false` leaves no trace; failures are
 SitegenErrors. The browser side is in tests/browser/test_search_browser.py."""
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from sitegen.config import SearchConfig, load_config
 from sitegen.errors import SitegenError
+from sitegen.load.config import SearchConfig, load_config
 from sitegen.model.entities import Article
-from sitegen.search import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
+from sitegen.search.indexer import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
 from tests.conftest import AUTHOR, MakeSite, article, build_into, write_site
 from tests.helpers import page
 
@@ -491,7 +491,7 @@ def test_a_reindexed_shard_writes_only_the_records_that_changed(
     """The cache keeps each shard's records (search_records.py): re-indexing the shard of an
     edited story writes that story's record alone, and the index equals a clean build's."""
     import sitegen.render.plan
-    from sitegen.search_records import RECORDS_FOLDER
+    from sitegen.search.records import RECORDS_FOLDER
 
     site = _ShardPerStory(make_site, tmp_path, SITE, shard_size=10)
     site.build()
@@ -533,13 +533,13 @@ def test_a_change_to_the_record_code_reindexes_every_shard(
 ) -> None:
     """Records change with sitegen's code between releases: the shards a cache kept from the
     old code must not stay, or an upgraded build would differ from a clean one."""
-    import sitegen.search
+    import sitegen.search.indexer
 
     site = _ShardPerStory(make_site, tmp_path, SITE)
     site.build()
     before = [bundle.name for bundle in shards(site.out)]
-    real = sitegen.search._record_code()
-    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed")
+    real = sitegen.search.indexer._record_code()
+    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed")
     site.build()
     after = [bundle.name for bundle in shards(site.out)]
     assert len(after) == 2 and not set(before) & set(after)
@@ -551,38 +551,38 @@ def test_many_records_set_aside_are_deleted_in_the_background(
     """After a change to the record code every kept folder is set aside (10,000 files at 10k):
     past write.BACKGROUND_DELETE records (lowered here), the build leaves them to a background
     process; below it, and after an ordinary edit, they are deleted at once."""
-    import sitegen.search
-    import sitegen.search_records
+    import sitegen.search.indexer
+    import sitegen.search.records
 
     site = _ShardPerStory(make_site, tmp_path, SITE)
     site.build()
     discarded: list[Path] = []
-    real_discard = sitegen.search.discard
+    real_discard = sitegen.search.indexer.discard
 
     def recorded(folder: Path, output: Path) -> None:
         discarded.append(folder)
         real_discard(folder, output)
 
-    monkeypatch.setattr(sitegen.search, "discard", recorded)
-    real = sitegen.search._record_code()
-    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed")
+    monkeypatch.setattr(sitegen.search.indexer, "discard", recorded)
+    real = sitegen.search.indexer._record_code()
+    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed")
     site.build()  # two records set aside: too few to bother a background process
     assert discarded == []
 
-    monkeypatch.setattr(sitegen.search_records, "BACKGROUND_DELETE", 1)
+    monkeypatch.setattr(sitegen.search.records, "BACKGROUND_DELETE", 1)
     two = site.root / "content/articles/two.md"
     two.write_text(two.read_text() + "\nAn edit.\n")
     site.build()  # the edited record alone is set aside, not its folder
     assert discarded == []
-    monkeypatch.setattr(sitegen.search, "_record_code", lambda: real + "-changed again")
+    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed again")
     site.build()
     assert len(discarded) == 1 and not discarded[0].exists()
 
 
 def test_the_record_code_digest_reads_the_code() -> None:
-    import sitegen.search
+    import sitegen.search.indexer
 
-    code = sitegen.search._record_code()
+    code = sitegen.search.indexer._record_code()
     assert len(code) == 12 and code != "unknown"
     int(code, 16)
 
@@ -642,8 +642,8 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     from dataclasses import replace
 
     import sitegen.build
-    import sitegen.search
-    from sitegen.search import SearchIndexer
+    import sitegen.search.indexer
+    from sitegen.search.indexer import SearchIndexer
 
     files = dict(SITE)
     for day in range(3, 9):
@@ -657,7 +657,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     lock = threading.Lock()
     waiting = threading.Event()
     started = threading.Event()
-    real_index, real_finish = sitegen.search.index_pages, SearchIndexer.finish
+    real_index, real_finish = sitegen.search.indexer.index_pages, SearchIndexer.finish
 
     def index(
         site: Path, out: Path, language: str, *, threads: int | None = None, records: int = 0
@@ -679,7 +679,7 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
         waiting.set()
         return real_finish(self)
 
-    monkeypatch.setattr(sitegen.search, "index_pages", index)
+    monkeypatch.setattr(sitegen.search.indexer, "index_pages", index)
     monkeypatch.setattr(SearchIndexer, "finish", finish)
     site.build()
     assert len(calls) == 8

@@ -1,4 +1,4 @@
-"""The early index of a body edit (sitegen/search_early.py): Pagefind starts on the edited
+"""The early index of a body edit (sitegen/search/early.py): Pagefind starts on the edited
 story's shard as soon as the sources are read, and the build takes that bundle only when it is
 exactly what it would have indexed. Either way the output is a clean build's."""
 
@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 
 from sitegen import build as build_module
-from sitegen import search, search_early
 from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter, SitegenError
 from sitegen.model.site import BuildOptions
 from sitegen.render.search_record import with_body
-from sitegen.search_records import RECORDS_FOLDER
+from sitegen.search import early as search_early
+from sitegen.search import indexer as search
+from sitegen.search.records import RECORDS_FOLDER
 from tests.test_edit_plan import NOW, STORY
 from tests.test_incremental import _tree
 

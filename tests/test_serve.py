@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import addresses, devserver
 from sitegen.errors import ContentError
+from sitegen.serve import addresses
+from sitegen.serve import server as devserver
 
 SECRET = "SECRET-CONFIG-LINE-7f3a"
 """In sitegen.toml, outside the preview folder: no response may ever contain it."""

@@ -21,10 +21,11 @@ import pytest
 from tornado.ioloop import IOLoop
 from tornado.websocket import websocket_connect
 
-from sitegen import devserver, preview_http
-from sitegen.addresses import ServeError
 from sitegen.build import build
-from sitegen.preview_guard import host_guard
+from sitegen.serve import handler as preview_http
+from sitegen.serve import server as devserver
+from sitegen.serve.addresses import ServeError
+from sitegen.serve.guard import host_guard
 from tests.test_serve import (
     BUDGET,
     BUDGET_URL,

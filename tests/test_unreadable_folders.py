@@ -138,7 +138,7 @@ def test_unreadable_template_folders_and_files_are_found(site: Path) -> None:
     lock(site, "templates/partials", "themes/default/static/extra/print.css")
     script = (
         "from pathlib import Path\n"
-        "from sitegen.assets import unreadable_in\n"
+        "from sitegen.load.assets import unreadable_in\n"
         "root = Path.cwd()\n"
         "for e in unreadable_in([root / 'templates', root / 'themes/default', root / 'none'], root):\n"
         "    print(e)\n"

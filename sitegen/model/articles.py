@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sitegen.assets import MEDIA_TYPES, StaticInfo
-from sitegen.config import SiteConfig
 from sitegen.errors import Reporter, SitegenError
-from sitegen.markup import Markup
+from sitegen.load.assets import MEDIA_TYPES, StaticInfo
+from sitegen.load.config import SiteConfig
+from sitegen.load.markup import Markup
+from sitegen.load.sources import SourceFile
 from sitegen.model.entities import Article, Author, Body, Correction, Image
 from sitegen.model.entries import Fields, nfc, parse_date, safe_url, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
 from sitegen.model.terms import Terms, draft_category, draft_tags
 from sitegen.model.text import derive_summary, reading_minutes
 from sitegen.model.urls import Urls
-from sitegen.sources import SourceFile
 
 ARTICLE_KEYS = {
     "title",

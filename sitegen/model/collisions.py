@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.errors import ContentError, SitegenError
+from sitegen.load.sources import SourceFile
 from sitegen.model.entities import Article, Author, Category, Page, Tag
 from sitegen.model.slugs import same_file_key
-from sitegen.sources import SourceFile
 
 _NEW_SLUG = "give one of them another `slug:`"
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from sitegen.lazy import Lazy
-from sitegen.markup import REF_PATTERN
+from sitegen.load.markup import REF_PATTERN
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sitegen.config import SiteConfig
 from sitegen.errors import ContentError, SitegenError
-from sitegen.markup import Markup
+from sitegen.load.config import SiteConfig
+from sitegen.load.markup import Markup
+from sitegen.load.sources import SourceFile
 from sitegen.model.dates import whole_minutes
 from sitegen.model.entities import Author, Link, Page
 from sitegen.model.slugs import is_valid_slug
 from sitegen.model.text import derive_summary
 from sitegen.model.urls import Urls
-from sitegen.sources import SourceFile
 
 AUTHOR_LINKS = (
     ("x", "X", "https://x.com/{}"),

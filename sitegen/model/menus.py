@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from sitegen.config import MenuEntry, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
+from sitegen.load.config import MenuEntry, SiteConfig
 from sitegen.model.entities import Article, Category, MenuItem, Page
 
 

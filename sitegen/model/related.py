@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sitegen.config import RelatedConfig
+from sitegen.load.config import RelatedConfig
 from sitegen.model.entities import Article
 
 WINDOW = 60
@@ -39,7 +39,7 @@ Lists = dict[int, tuple[int, ...]]
 """Article index -> the indexes of its related articles, best first."""
 Split = Callable[[Callable[[range], Lists], int], list[Lists]]
 """Runs a computation over range(n) in parts, in order, and returns each part's result (see
-sitegen/halves.py)."""
+sitegen/output/halves.py)."""
 
 
 def _whole(work: Callable[[range], Lists], count: int) -> list[Lists]:

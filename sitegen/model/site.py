@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import unquote
 
-from sitegen.assets import StaticInfo
-from sitegen.config import RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, Reporter, SitegenError
-from sitegen.html_policy import embed_host
-from sitegen.markup import REF_PATTERN, Markup
+from sitegen.load.assets import StaticInfo
+from sitegen.load.config import RelatedConfig, SiteConfig
+from sitegen.load.html_policy import embed_host
+from sitegen.load.markup import REF_PATTERN, Markup
+from sitegen.load.sources import SourceFile
 from sitegen.model.articles import ArticleDraft, Known, article_draft, article_from_draft
 from sitegen.model.collisions import duplicate_urls, same_file_urls
 from sitegen.model.dates import clock_errors, whole_minutes
@@ -31,7 +32,6 @@ from sitegen.model.menus import menus
 from sitegen.model.related import related_articles
 from sitegen.model.terms import Terms
 from sitegen.model.urls import Urls
-from sitegen.sources import SourceFile
 
 RelateFunction = Callable[[Sequence[Article], RelatedConfig], Mapping[str, tuple[Article, ...]]]
 

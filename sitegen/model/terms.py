@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sitegen.errors import Reporter
+from sitegen.load.sources import SourceFile
 from sitegen.model.entities import Category, Tag
 from sitegen.model.entries import Fields
 from sitegen.model.slugs import term_slug
 from sitegen.model.urls import Urls
-from sitegen.sources import SourceFile
 
 
 def draft_category(f: Fields) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cached_property
 from urllib.parse import quote, urlsplit
 
-from sitegen.config import PermalinkConfig
+from sitegen.load.config import PermalinkConfig
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sitegen.config import SiteConfig
+from sitegen.load.config import SiteConfig
 from sitegen.model.entities import Article, Author, Category, Site, Tag
 from sitegen.model.urls import Urls
 from sitegen.render.contexts import (

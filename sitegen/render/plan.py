@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import quote
 
-from sitegen.config import SiteConfig
 from sitegen.errors import SitegenError
+from sitegen.load.config import SiteConfig
 from sitegen.model.entities import Archive, Article, Author, Category, Page, Site, Tag
 from sitegen.model.text import MONTHS
 from sitegen.model.urls import Urls, page_url

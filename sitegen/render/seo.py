@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sitegen.config import SiteConfig
+from sitegen.load.config import SiteConfig
 from sitegen.model.entities import Article, Author
 from sitegen.model.urls import Urls
 from sitegen.render.contexts import Alternate, Crumb, Meta

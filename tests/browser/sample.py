@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.build import BuildRequest, BuildResult, build
-from sitegen.config import load_config
 from sitegen.errors import Reporter
+from sitegen.load.config import load_config
 from sitegen.model.site import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -1,4 +1,4 @@
-"""sitegen.assets.size_from_bytes: image sizes from headers built in the test."""
+"""sitegen.load.assets.size_from_bytes: image sizes from headers built in the test."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from sitegen.assets import size_from_bytes
+from sitegen.load.assets import size_from_bytes
 
 
 def png(width: int, height: int) -> bytes:

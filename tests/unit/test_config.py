@@ -1,4 +1,4 @@
-"""sitegen.config: defaults, collected validation errors with lines, TOML errors, overrides."""
+"""sitegen.load.config: defaults, collected validation errors with lines, TOML errors, overrides."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.config import SiteConfig, load_config
 from sitegen.errors import BuildError, ConfigError
+from sitegen.load.config import SiteConfig, load_config
 
 
 def write_config(root: Path, text: str) -> Path:

@@ -1,4 +1,4 @@
-"""The helper process that writes files for the build (sitegen/file_writer.py): batches are
+"""The helper process that writes files for the build (sitegen/output/file_writer.py): batches are
 applied in the order sent, `wait` returns once a batch is on disk, and a failure reaches the
 build as the OSError the file system raised, never as a hang."""
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import file_writer
-from sitegen.file_writer import FileWriter, apply
+from sitegen.output import file_writer
+from sitegen.output.file_writer import FileWriter, apply
 
 
 def test_batches_are_written_in_order_and_waited_for(tmp_path: Path) -> None:

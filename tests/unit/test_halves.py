@@ -1,4 +1,4 @@
-"""sitegen/halves.py: a computation split between this process and a forked child gives what
+"""sitegen/output/halves.py: a computation split between this process and a forked child gives what
 it gives in one piece, and runs in one piece whenever forking is not safe. The forking cases
 run in a fresh interpreter: earlier tests of the suite (the preview server's) may leave
 threads behind in this one, and a build forks only when it has no other thread."""
@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from sitegen.halves import in_halves
+from sitegen.output.halves import in_halves
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def _where(part: range) -> tuple[int, list[int]]:
 def test_the_second_half_runs_in_a_child() -> None:
     result = fresh(
         "import json, os\n"
-        "from sitegen.halves import in_halves\n"
+        "from sitegen.output.halves import in_halves\n"
         "parts = in_halves(lambda part: (os.getpid(), list(part)), 9, min_items=2)\n"
         "print(json.dumps([os.getpid(), parts]))\n"
     )
@@ -45,7 +45,7 @@ def test_the_second_half_runs_in_a_child() -> None:
 def test_a_child_that_fails_has_its_half_done_here() -> None:
     result = fresh(
         "import json, os\n"
-        "from sitegen.halves import in_halves\n"
+        "from sitegen.output.halves import in_halves\n"
         "parent = os.getpid()\n"
         "def work(part):\n"
         "    if os.getpid() != parent:\n"
@@ -72,8 +72,8 @@ def test_related_lists_computed_in_two_processes_are_those_computed_in_one() -> 
     """The build splits the related lists between itself and a forked child."""
     result = fresh(
         "import json\n"
-        "from sitegen.config import RelatedConfig\n"
-        "from sitegen.halves import in_halves\n"
+        "from sitegen.load.config import RelatedConfig\n"
+        "from sitegen.output.halves import in_halves\n"
         "from sitegen.model.related import related_articles\n"
         "from tests.unit.test_related import make_article\n"
         "sections, topics = ('politics', 'economy', 'tech'), [f'topic-{n}' for n in range(12)]\n"

@@ -1,11 +1,11 @@
-"""sitegen.html_policy.embed_host: the host a browser loads an embed from, parsed as browsers
+"""sitegen.load.html_policy.embed_host: the host a browser loads an embed from, parsed as browsers
 parse URLs (WHATWG), not as urllib does."""
 
 from __future__ import annotations
 
 import pytest
 
-from sitegen.html_policy import embed_host
+from sitegen.load.html_policy import embed_host
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""sitegen.markup.Converter: Markdown to HTML, link placeholders, raw HTML policy, split point."""
+"""sitegen.load.markup.Converter: Markdown to HTML, link placeholders, raw HTML policy, split point."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from sitegen.markup import REF_PREFIX, SPLIT_MARK, Converter, Markup, Reference
+from sitegen.load.markup import REF_PREFIX, SPLIT_MARK, Converter, Markup, Reference
 
 HOSTS = ("www.youtube-nocookie.com", "player.vimeo.com")
 SOURCE = "articles/x/y.md"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sitegen.errors import ContentError
-from sitegen.markup import MAX_NESTING, Converter
+from sitegen.load.markup import MAX_NESTING, Converter
 
 
 def convert(text: str) -> str:

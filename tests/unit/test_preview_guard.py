@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from sitegen.addresses import ServeError
-from sitegen.preview_guard import host_guard, split_authority
+from sitegen.serve.addresses import ServeError
+from sitegen.serve.guard import host_guard, split_authority
 
 FORGED = [
     "evil.example:8000",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sitegen.config import RelatedConfig
+from sitegen.load.config import RelatedConfig
 from sitegen.model.entities import Article, Author, Body, Category, Tag
 from sitegen.model.related import related_articles
 

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from sitegen.repeat_log import RepeatLog
+from sitegen.serve.repeat_log import RepeatLog
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""The search records kept between builds (sitegen/search_records.py): a shard's next build
+"""The search records kept between builds (sitegen/search/records.py): a shard's next build
 writes only the records whose digest changed; whatever the cache holds, the folder Pagefind
 reads is exactly the shard's records; a failed build leaves the cache as it found it."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.file_writer import FileWriter
-from sitegen.search_records import MANIFEST, RecordFolders
-from sitegen.search_shards import Shard
+from sitegen.output.file_writer import FileWriter
+from sitegen.search.records import MANIFEST, RecordFolders
+from sitegen.search.shards import Shard
 
 
 class Records:

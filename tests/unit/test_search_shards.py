@@ -1,9 +1,9 @@
-"""How articles are split into search shards (sitegen/search_shards.py)."""
+"""How articles are split into search shards (sitegen/search/shards.py)."""
 
 from __future__ import annotations
 
 from sitegen.render.jobs import Searchable
-from sitegen.search_shards import plan_shards
+from sitegen.search.shards import plan_shards
 
 
 def _pages(days: list[str], digest: str = "d") -> list[tuple[str, Searchable]]:

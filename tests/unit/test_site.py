@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from sitegen.config import MenuConfig, MenuEntry, PermalinkConfig, SiteConfig
 from sitegen.errors import Reporter, SitegenError
-from sitegen.markup import Converter, Markup
+from sitegen.load.config import MenuConfig, MenuEntry, PermalinkConfig, SiteConfig
+from sitegen.load.markup import Converter, Markup
+from sitegen.load.sources import KIND_FOLDERS, SourceFile, parse_source
 from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
-from sitegen.sources import KIND_FOLDERS, SourceFile, parse_source
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = SiteConfig(timezone="Europe/London", base_url="https://news.example/")

@@ -1,4 +1,4 @@
-"""sitegen.sources: front matter, body and line numbers from raw bytes; the content folder scan."""
+"""sitegen.load.sources: front matter, body and line numbers from raw bytes; the content folder scan."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import ContentError
-from sitegen.sources import MAX_SOURCE_BYTES, SourceFile, parse_source
+from sitegen.load.sources import MAX_SOURCE_BYTES, SourceFile, parse_source
 
 REL = "articles/politics/talks.md"
 DISPLAY = "content/articles/politics/talks.md"
@@ -208,7 +208,7 @@ def test_largest_allowed_file_is_read() -> None:
 
 
 def test_scan_finds_markdown_sources_with_size_and_time(tmp_path: Path) -> None:
-    from sitegen.sources import scan_sources
+    from sitegen.load.sources import scan_sources
 
     files = {
         "articles/world/b.md": "bb",

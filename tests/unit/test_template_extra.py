@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sitegen.config import PermalinkConfig
 from sitegen.errors import TemplateError
+from sitegen.load.config import PermalinkConfig
 from sitegen.model.urls import Urls
 from sitegen.render.templates import make_environment, render_template
 

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from sitegen.errors import ContentError
-from sitegen.markup import Converter
-from sitegen.time_limit import TimeLimitExceeded, within
+from sitegen.load.markup import Converter
+from sitegen.load.time_limit import TimeLimitExceeded, within
 
 LINKS = "[link](https://example.com/a) " * 1500  # 45 KB: several seconds, growing quadratically
 

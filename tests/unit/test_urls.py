@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from sitegen.config import PermalinkConfig
+from sitegen.load.config import PermalinkConfig
 from sitegen.model.urls import Urls, page_url
 
 WHEN = datetime(2025, 5, 2, 9, 30)

@@ -1,4 +1,4 @@
-"""sitegen.write.Stage: the retired output is recycled as the next stage (the spare), and
+"""sitegen.output.write.Stage: the retired output is recycled as the next stage (the spare), and
 nothing the spare holds reaches the output unless the build staged it."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import write
-from sitegen.write import Stage
+from sitegen.output import write
+from sitegen.output.write import Stage
 
 Files = dict[str, bytes]
 

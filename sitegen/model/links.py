@@ -7,9 +7,9 @@ from collections.abc import Collection, Mapping
 from urllib.parse import unquote, urlsplit
 
 from sitegen.errors import Reporter
-from sitegen.markup import Markup
+from sitegen.load.markup import Markup
+from sitegen.load.sources import SourceFile
 from sitegen.model.urls import Urls
-from sitegen.sources import SourceFile
 
 
 def check_body_links(

@@ -1,4 +1,4 @@
-"""`sitegen init`: a new publication made from the starter files in sitegen/starter/.
+"""`sitegen init`: a new publication made from the starter files in sitegen/cli/starter/.
 
 The starter folder is a site of its own, with its placeholders (`$toml_title`, `$md_title`, ...)
 filled in here; a name starting with `dot-` is written with a dot (`dot-gitignore` becomes
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from sitegen.errors import BuildError, ConfigError, SitegenError
-from sitegen.publishing import is_local_url
+from sitegen.load.publishing import is_local_url
 
 STARTER = Path(__file__).resolve().parent / "starter"
 """The starter site's files, with placeholders."""

@@ -28,15 +28,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.addresses import check_port, listen_error, local_url
 from sitegen.build import BuildRequest, BuildResult, build
-from sitegen.config import CONFIG_NAME, load_config
 from sitegen.errors import BuildError, Reporter, SitegenError
+from sitegen.load.config import CONFIG_NAME, load_config
 from sitegen.model.site import BuildOptions
-from sitegen.preview_guard import host_guard
-from sitegen.preview_http import LOGGER, PreviewServer, configure_logging
-from sitegen.preview_watch import SiteWatcher
-from sitegen.write import _SPARE, MIRROR_AFTER, SpareMirror
+from sitegen.output.write import _SPARE, MIRROR_AFTER, SpareMirror
+from sitegen.serve.addresses import check_port, listen_error, local_url
+from sitegen.serve.guard import host_guard
+from sitegen.serve.handler import LOGGER, PreviewServer, configure_logging
+from sitegen.serve.watch import SiteWatcher
 
 PREVIEW_FOLDER = ".preview"
 """Where previews are built (in `<port>/` below), inside the site; never output/, so drafts never

@@ -15,11 +15,11 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from sitegen.attribute_lists import AttributeFilter, StrippedAttribute
 from sitegen.errors import ContentError
-from sitegen.html_policy import UNSAFE_SCHEMES, scheme
 from sitegen.lazy import Lazy
-from sitegen.time_limit import TimeLimitExceeded, within
+from sitegen.load.attribute_lists import AttributeFilter, StrippedAttribute
+from sitegen.load.html_policy import UNSAFE_SCHEMES, scheme
+from sitegen.load.time_limit import TimeLimitExceeded, within
 
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
@@ -253,7 +253,7 @@ class Converter:
         )
 
     def _sanitize(self, fragment: str, blocked: list[str]) -> str:
-        from sitegen._sanitize import sanitize
+        from sitegen.load.sanitize import sanitize
 
         return sanitize(fragment, self.embed_hosts, blocked)
 

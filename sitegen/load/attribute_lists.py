@@ -20,7 +20,7 @@ from markdown.extensions import Extension
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from sitegen.html_policy import attribute_refusal
+from sitegen.load.html_policy import attribute_refusal
 
 ATTR_LIST_PRIORITY = 8
 """Where Python-Markdown runs attr_list among the tree processors; ours run either side."""

@@ -242,7 +242,7 @@ def _annotate(
     strict: bool = False,
 ) -> None:
     """GitHub annotations on stdout, where a workflow reads them (the text stays on stderr)."""
-    from sitegen.annotations import github_annotation
+    from sitegen.cli.annotations import github_annotation
 
     for w in warnings:
         click.echo(github_annotation(w, "error" if strict else "warning", site_root))
@@ -292,7 +292,7 @@ class _ProgressBar:
 )
 def new(title: str, category: str, authors: tuple[str, ...], tags: str, source: Path) -> None:
     """Create a new article file, ready to write, and print its path."""
-    from sitegen.scaffold import new_article
+    from sitegen.cli.scaffold import new_article
 
     try:
         path = new_article(
@@ -346,7 +346,7 @@ def init(
     """Start a new publication in DIRECTORY (default: here): settings, a welcome story, an
     author, About, Contact and privacy pages, a logo, a .gitignore, GitHub and GitLab Pages
     workflows and a README. Asks for what the options do not give, unless --yes."""
-    from sitegen import starter
+    from sitegen.cli import starter
 
     started = _parse_now(now) or datetime.now().astimezone()
     given = {"title": title, "base_url": base_url, "language": language, "timezone": timezone}
@@ -503,8 +503,9 @@ def serve(
 ) -> None:
     """Preview the site while you write: build it (drafts and future articles included) into
     SOURCE/.preview/PORT, serve it, and rebuild and reload the browser whenever you save."""
-    from sitegen import addresses, devserver
     from sitegen.model.site import BuildOptions
+    from sitegen.serve import addresses
+    from sitegen.serve import server as devserver
 
     request = devserver.ServeRequest(
         root=source,
@@ -585,7 +586,7 @@ def run() -> NoReturn:  # pragma: no cover - the console entry and `python -m si
             code = 1
     if sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)  # a profiler or coverage writes its report as the interpreter ends
-    state = sys.modules.get("sitegen.state")  # only imported when a build ran
+    state = sys.modules.get("sitegen.incremental.state")  # only imported when a build ran
     if state is not None:
         state.close_readers()
     sys.stdout.flush()

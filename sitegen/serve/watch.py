@@ -23,8 +23,8 @@ from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop
 
-from sitegen.fs_events import FileEvents
-from sitegen.repeat_log import RepeatLog
+from sitegen.serve.fs_events import FileEvents
+from sitegen.serve.repeat_log import RepeatLog
 
 IDLE_WITH_EVENTS = 2.0
 """Seconds between scans while file events say nothing changed (a lost event is still found)."""

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from sitegen.config import load_config
 from sitegen.errors import ContentError
+from sitegen.load.config import load_config
 from sitegen.model.slugs import slugify
 
 

@@ -22,17 +22,17 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from sitegen.config import SiteConfig
-from sitegen.edit_plan import edited_articles
 from sitegen.errors import SitegenError
-from sitegen.file_writer import FileWriter
+from sitegen.incremental.edit_plan import edited_articles
+from sitegen.incremental.state import CachedSource
+from sitegen.load.config import SiteConfig
 from sitegen.model.urls import Urls
+from sitegen.output.file_writer import FileWriter
+from sitegen.output.write import WORK, discard
 from sitegen.render.search_record import with_body
-from sitegen.search import PagefindRun, index_language, records_salt
-from sitegen.search_records import Kept, fresh_folder, kept_records
-from sitegen.search_shards import Shard
-from sitegen.state import CachedSource
-from sitegen.write import WORK, discard
+from sitegen.search.indexer import PagefindRun, index_language, records_salt
+from sitegen.search.records import Kept, fresh_folder, kept_records
+from sitegen.search.shards import Shard
 
 
 class EarlyIndex:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sitegen.addresses import ServeError, is_loopback
+from sitegen.serve.addresses import ServeError, is_loopback
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 _NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")

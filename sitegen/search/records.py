@@ -28,9 +28,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sitegen.file_writer import FileWriter, Op, apply
-from sitegen.search_shards import Shard
-from sitegen.write import BACKGROUND_DELETE
+from sitegen.output.file_writer import FileWriter, Op, apply
+from sitegen.output.write import BACKGROUND_DELETE
+from sitegen.search.shards import Shard
 
 RECORDS_FOLDER = "search-records"
 """The cache's folder of record folders."""

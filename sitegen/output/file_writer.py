@@ -8,7 +8,7 @@ search records alone: up to 9 s on the build's thread, which renders pages meanw
 A FileWriter sends batches of operations (make a folder, write a file, link one) through a
 pipe to a helper that applies them in order and acknowledges each batch; `wait(batch)` blocks
 until it has. The helper runs this module's `main` on the standard library alone, so it
-starts in ~20 ms and imports nothing of the build but sitegen.halves."""
+starts in ~20 ms and imports nothing of the build but sitegen.output.halves."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from sitegen.halves import die_with_parent
+from sitegen.output.halves import die_with_parent
 
 Op = tuple[str, str] | tuple[str, str, bytes | str]
 """("dir", path): make the folder and its parents; ("file", path, data): write the file (its
@@ -120,7 +120,7 @@ class FileWriter:
     def _start(self) -> None:
         # -I -S: the standard library alone, and no site-packages to import at start-up;
         # sitegen itself from where this module is.
-        package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _HELPER, package_parent, str(os.getpid())],
             stdin=subprocess.PIPE,
@@ -220,5 +220,5 @@ def main(parent: int) -> None:  # pragma: no cover - the helper, run by FileWrit
 
 _HELPER = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
-    "from sitegen.file_writer import main; main(int(sys.argv[2]))"
+    "from sitegen.output.file_writer import main; main(int(sys.argv[2]))"
 )

@@ -32,11 +32,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from sitegen.cache_rows import KnownBuckets, KnownFile, StatKey, read_known_files, write_known_files
-from sitegen.config import CONFIG_NAME, SiteConfig
+from sitegen.incremental.cache_rows import (
+    KnownBuckets,
+    KnownFile,
+    StatKey,
+    read_known_files,
+    write_known_files,
+)
+from sitegen.incremental.state import DATABASE, SCHEMA
+from sitegen.load.config import CONFIG_NAME, SiteConfig
+from sitegen.load.sources import FoundSource, scan_sources
 from sitegen.render.templates import theme_dirs, theme_static_dirs
-from sitegen.sources import FoundSource, scan_sources
-from sitegen.state import DATABASE, SCHEMA
 
 RACY_NS = 2_000_000_000
 """A file modified this close to the moment it was looked at may change again within the same

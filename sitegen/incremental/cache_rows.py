@@ -13,11 +13,11 @@ from contextlib import closing, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sitegen.cache_db import READ_ERRORS, checksum, connect, connect_to_read, intact
+from sitegen.incremental.cache_db import READ_ERRORS, checksum, connect, connect_to_read, intact
 from sitegen.lazy import Lazy
-from sitegen.markup import Markup
+from sitegen.load.markup import Markup
+from sitegen.load.sources import SourceFile
 from sitegen.model.articles import ArticleDraft
-from sitegen.sources import SourceFile
 
 BUCKETS = 64
 """Sources are pickled in this many groups, by a hash of their path: 10,000 rows unpickled

@@ -16,18 +16,18 @@ from typing import Any
 
 import jinja2
 
-from sitegen.config import RelatedConfig, SiteConfig
 from sitegen.errors import ContentError, SitegenError
-from sitegen.halves import in_halves
-from sitegen.markup import Converter
+from sitegen.incremental.stamps import source_digest
+from sitegen.incremental.state import BuildState, CachedSource, Snapshot
+from sitegen.load.config import RelatedConfig, SiteConfig
+from sitegen.load.markup import Converter
+from sitegen.load.sources import FoundSource, SourceFile, read_source, unreadable_message
 from sitegen.model.articles import article_draft
 from sitegen.model.entities import Article
 from sitegen.model.related import related_articles
 from sitegen.model.urls import Urls
+from sitegen.output.halves import in_halves
 from sitegen.render.templates import environment_key
-from sitegen.sources import FoundSource, SourceFile, read_source, unreadable_message
-from sitegen.stamps import source_digest
-from sitegen.state import BuildState, CachedSource, Snapshot
 
 
 def read_sources(

@@ -30,23 +30,24 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen import __version__, search_bundle
-from sitegen.config import SiteConfig
+from sitegen import __version__
 from sitegen.errors import ContentError, SitegenError
-from sitegen.file_writer import FileWriter
+from sitegen.load.config import SiteConfig
+from sitegen.load.sources import display_path
 from sitegen.model import text as text_module
+from sitegen.output.file_writer import FileWriter
+from sitegen.output.write import WORK, Stage, discard, tree_pairs
 from sitegen.render import search_record as search_record_module
 from sitegen.render.jobs import Searchable
 from sitegen.render.search_record import BODY_MARK
-from sitegen.search_bundle import read_cbor as _read_cbor  # noqa: F401 (tests read bundles)
-from sitegen.search_bundle import stabilise_bundle
-from sitegen.search_records import RecordFolders
-from sitegen.search_shards import Shard, plan_shards
-from sitegen.sources import display_path
-from sitegen.write import WORK, Stage, discard, tree_pairs
+from sitegen.search import bundle as search_bundle
+from sitegen.search.bundle import read_cbor as _read_cbor  # noqa: F401 (tests read bundles)
+from sitegen.search.bundle import stabilise_bundle
+from sitegen.search.records import RecordFolders
+from sitegen.search.shards import Shard, plan_shards
 
 if TYPE_CHECKING:
-    from sitegen.search_early import EarlyIndex
+    from sitegen.search.early import EarlyIndex
 
 SEARCH_FOLDER = "pagefind"
 """Folder of the search bundles in the output; the search page reads index.json in it."""

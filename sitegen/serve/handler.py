@@ -28,9 +28,9 @@ from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream
 from tornado.log import LogFormatter
 
-from sitegen.preview_files import content_type, read_whole, resolve
-from sitegen.preview_guard import HostGuard
-from sitegen.repeat_log import RepeatLog
+from sitegen.serve.files import content_type, read_whole, resolve
+from sitegen.serve.guard import HostGuard
+from sitegen.serve.repeat_log import RepeatLog
 
 LOGGER = "sitegen.serve"
 """Where the preview server reports its own trouble (on stderr, see configure_logging)."""

@@ -8,8 +8,8 @@ import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sitegen.config import CONFIG_NAME, SiteConfig
 from sitegen.errors import ConfigError
+from sitegen.load.config import CONFIG_NAME, SiteConfig
 
 
 def base_url_errors(config: SiteConfig, root: Path, from_command_line: bool) -> list[ConfigError]:

@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from sitegen.config import require_site
+from sitegen.load.config import require_site
 from sitegen.errors import SitegenError
-from sitegen.sources import display_path
-from sitegen.write import check_output_folder
+from sitegen.load.sources import display_path
+from sitegen.output.write import check_output_folder
 
 CACHE_LOCK = "build.lock"
 """The lock file in a cache folder."""

@@ -32,7 +32,8 @@ from datetime import datetime
 from pathlib import Path
 
 from sitegen import __version__
-from sitegen.cache_db import (
+from sitegen.errors import Reporter
+from sitegen.incremental.cache_db import (
     READ_ERRORS,
     CacheTrouble,
     checksum,
@@ -41,12 +42,11 @@ from sitegen.cache_db import (
     reason,
     remove_database,
 )
-from sitegen.cache_rows import CachedSource as CachedSource
-from sitegen.cache_rows import Snapshot as Snapshot
-from sitegen.cache_rows import bucket_inserts, bucket_of, read_bucket, unpickled
-from sitegen.cache_rows import empty_snapshot as empty_snapshot
-from sitegen.errors import Reporter
-from sitegen.sources import display_path
+from sitegen.incremental.cache_rows import CachedSource as CachedSource
+from sitegen.incremental.cache_rows import Snapshot as Snapshot
+from sitegen.incremental.cache_rows import bucket_inserts, bucket_of, read_bucket, unpickled
+from sitegen.incremental.cache_rows import empty_snapshot as empty_snapshot
+from sitegen.load.sources import display_path
 
 SCHEMA = f"9:{__version__}"
 """Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;

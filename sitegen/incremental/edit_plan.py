@@ -19,12 +19,12 @@ import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 
-from sitegen.assets import StaticInfo
+from sitegen.incremental.state import CachedSource, clock_holds
+from sitegen.load.assets import StaticInfo
 from sitegen.model.site import BuildOptions
 from sitegen.render.digests import Digests
 from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import SitePlanner
-from sitegen.state import CachedSource, clock_holds
 
 
 def article_id(source: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nh3
 
-from sitegen.html_policy import ATTRS, GENERIC, TAGS, embed_host, style_kept
+from sitegen.load.html_policy import ATTRS, GENERIC, TAGS, embed_host, style_kept
 
 _ATTRIBUTES = {**{t: a | GENERIC for t, a in ATTRS.items()}, "*": set(GENERIC)}
 

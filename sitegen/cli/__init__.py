@@ -1,0 +1,1 @@
+"""The command line (`sitegen build`, `check`, `serve`, `new`, `init`)."""

@@ -1,0 +1,1 @@
+"""Stage 5, write: the output folder staged beside the live one and swapped in whole."""

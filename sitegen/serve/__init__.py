@@ -1,0 +1,1 @@
+"""`sitegen serve`: the preview server, its file watcher and its HTTP handler."""
