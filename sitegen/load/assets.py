@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,22 +113,29 @@ def image_size(path: Path) -> tuple[int, int] | None:
 
 
 def size_from_bytes(suffix: str, head: bytes) -> tuple[int, int] | None:
+    """Width and height from the first bytes of an image, or None for an unknown or damaged
+    one (a broken image must not stop the build)."""
+    reader = _SIZE_READERS.get(suffix)
+    if reader is None:
+        return None
     try:
-        if suffix == ".png" and head[:8] == b"\x89PNG\r\n\x1a\n":
-            w, h = struct.unpack(">II", head[16:24])
-            return int(w), int(h)
-        if suffix == ".gif" and head[:3] == b"GIF":
-            w, h = struct.unpack("<HH", head[6:10])
-            return int(w), int(h)
-        if suffix == ".webp" and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-            return _webp(head)
-        if suffix in (".jpg", ".jpeg"):
-            return _jpeg(head)
-        if suffix == ".svg":
-            return _svg(head.decode("utf-8", "replace"))
+        return reader(head)
     except (struct.error, IndexError, ValueError):
         return None
-    return None
+
+
+def _png(data: bytes) -> tuple[int, int] | None:
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    w, h = struct.unpack(">II", data[16:24])
+    return int(w), int(h)
+
+
+def _gif(data: bytes) -> tuple[int, int] | None:
+    if data[:3] != b"GIF":
+        return None
+    w, h = struct.unpack("<HH", data[6:10])
+    return int(w), int(h)
 
 
 def _jpeg(data: bytes) -> tuple[int, int] | None:
@@ -147,6 +154,8 @@ def _jpeg(data: bytes) -> tuple[int, int] | None:
 
 
 def _webp(data: bytes) -> tuple[int, int] | None:
+    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return None
     kind = data[12:16]
     if kind == b"VP8X":
         w = int.from_bytes(data[24:27], "little") + 1
@@ -159,6 +168,10 @@ def _webp(data: bytes) -> tuple[int, int] | None:
         bits = int.from_bytes(data[21:25], "little")
         return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     return None
+
+
+def _svg_bytes(data: bytes) -> tuple[int, int] | None:
+    return _svg(data.decode("utf-8", "replace"))
 
 
 _SVG_ROOT = re.compile(r"<svg\b[^>]*>", re.S)
@@ -181,3 +194,14 @@ def _svg(text: str) -> tuple[int, int] | None:
     if box:
         return round(float(box.group(1))), round(float(box.group(2)))
     return None
+
+
+_SIZE_READERS: dict[str, Callable[[bytes], tuple[int, int] | None]] = {
+    ".png": _png,
+    ".gif": _gif,
+    ".webp": _webp,
+    ".jpg": _jpeg,
+    ".jpeg": _jpeg,
+    ".svg": _svg_bytes,
+}
+"""Image suffix -> reader of its size from the file's first bytes."""

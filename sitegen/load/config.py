@@ -12,9 +12,11 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sitegen.errors import BuildError, ConfigError, SitegenError
+from sitegen.load.config_checks import check_values
+from sitegen.load.config_lines import ConfigLines, toml_error_line
 
 CONFIG_NAME = "sitegen.toml"
 
@@ -198,14 +200,15 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = _toml_error_line(str(exc))
+            line = toml_error_line(str(exc))
             raise ConfigError(
                 str(path), line, f"is not valid TOML: {exc}; check quotes and brackets"
             ) from None
     data = _merge(data, overrides or {})
+    where = ConfigLines(str(path), text)
     errors: list[SitegenError] = []
-    config = _build(SiteConfig, data, "", _Where(str(path), text), errors)
-    errors.extend(_check_values(config, _Where(str(path), text)))
+    config = _build(SiteConfig, data, "", where, errors)
+    errors.extend(check_values(config, where))
     if errors:
         raise BuildError(errors)
     assert isinstance(config, SiteConfig)
@@ -242,54 +245,9 @@ def config_digest(config: SiteConfig) -> str:
     return hashlib.sha256(repr(config).encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class _Where:
-    path: str
-    text: str
-
-    def line_of(self, dotted: str) -> int | None:
-        """Best-effort line of a key: tomllib keeps no positions, so find the key's table
-        (`[a.b]`, or the n-th `[[a.b]]` for `a.b[n]`) and then `key =` inside it."""
-        if not self.text:
-            return None
-        lines = self.text.split("\n")
-        match = re.match(r"^(.*?)(?:\[(\d+)\])?(?:\.([^.\[\]]+))?$", dotted)
-        table, index, leaf = (
-            (match.group(1), match.group(2), match.group(3)) if match else ("", None, None)
-        )
-        if index is None and leaf is None:
-            table, leaf = "", dotted
-        if index is None and "." in dotted and leaf is not None and not table.endswith("]"):
-            table = dotted.rsplit(".", 1)[0]
-        start, end = 0, len(lines)
-        if table:
-            headers = [
-                i
-                for i, line in enumerate(lines)
-                if re.match(rf"^[ \t]*\[\[?[ \t]*{re.escape(table)}[ \t]*\]\]?[ \t]*(#.*)?$", line)
-            ]
-            pick = int(index) if index is not None else 0
-            if pick >= len(headers):
-                return headers[0] + 1 if headers else None
-            start = headers[pick]
-            if leaf is None:
-                return start + 1
-            following = [
-                i for i, line in enumerate(lines) if i > start and re.match(r"^[ \t]*\[", line)
-            ]
-            end = following[0] if following else len(lines)
-            start += 1
-        else:
-            following = [i for i, line in enumerate(lines) if re.match(r"^[ \t]*\[", line)]
-            end = following[0] if following else len(lines)
-        key = re.compile(rf"^[ \t]*[\"']?{re.escape(leaf or '')}[\"']?[ \t]*=")
-        for i in range(start, end):
-            if key.match(lines[i]):
-                return i + 1
-        return start + 1 if table else None
-
-
-def _build(cls: type, data: Any, prefix: str, where: _Where, errors: list[SitegenError]) -> Any:
+def _build(
+    cls: type, data: Any, prefix: str, where: ConfigLines, errors: list[SitegenError]
+) -> Any:
     if not isinstance(data, dict):
         errors.append(ConfigError(where.path, where.line_of(prefix), f"`{prefix}` must be a table"))
         return cls()
@@ -323,11 +281,14 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _convert(hint: Any, value: Any, dotted: str, where: _Where, errors: list[SitegenError]) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-
-    def bad(expected: str) -> Any:
+def _convert(
+    hint: Any, value: Any, dotted: str, where: ConfigLines, errors: list[SitegenError]
+) -> Any:
+    """`value` as the field type `hint` asks for, or _INVALID once the mismatch is recorded."""
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, dotted, where, errors)  # type: ignore[arg-type]
+    expected = _mismatch(hint, value)
+    if expected:
         got = type(value).__name__
         errors.append(
             ConfigError(
@@ -337,112 +298,47 @@ def _convert(hint: Any, value: Any, dotted: str, where: _Where, errors: list[Sit
             )
         )
         return _INVALID
-
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, dotted, where, errors)  # type: ignore[arg-type]
-    if hint is bool:
-        return value if isinstance(value, bool) else bad("true or false")
-    if hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return value if ok else bad("a whole number")
-    if hint is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return float(value) if ok else bad("a number")
-    if hint is str:
-        if isinstance(value, str) and _CONTROL.search(value):
-            return bad("text without invisible control characters (which feeds cannot carry)")
-        return value if isinstance(value, str) else bad("a string in quotes")
-    if origin is Literal:
-        if value in args:
-            return value
-        return bad("one of " + ", ".join(f'"{a}"' for a in args))
-    if origin is tuple:
-        if not isinstance(value, list):
-            return bad("a list")
-        inner = args[0]
+    if typing.get_origin(hint) is tuple:
+        inner = typing.get_args(hint)[0]
         items = [_convert(inner, v, f"{dotted}[{i}]", where, errors) for i, v in enumerate(value)]
+        # Bad items are reported already; keeping the good ones lets the value checks run.
         return tuple(i for i in items if i is not _INVALID)
-    if origin is dict or hint is dict:
-        return value if isinstance(value, dict) else bad("a table")
+    return float(value) if hint is float else value
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # bool is an int subclass
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_KINDS: dict[Any, tuple[typing.Callable[[Any], bool], str]] = {
+    bool: (lambda value: isinstance(value, bool), "true or false"),
+    int: (_is_whole, "a whole number"),
+    float: (_is_number, "a number"),
+    str: (lambda value: isinstance(value, str), "a string in quotes"),
+    tuple: (lambda value: isinstance(value, list), "a list"),
+    dict: (lambda value: isinstance(value, dict), "a table"),
+}
+"""Field type (or its origin, for tuple[...] and dict[...]) -> (does a value fit, what fits)."""
+
+
+def _mismatch(hint: Any, value: Any) -> str:
+    """What a field of type `hint` takes, when `value` is not that; "" when it fits."""
+    kind = typing.get_origin(hint) or hint
+    if kind is Literal:
+        return _choice_mismatch(typing.get_args(hint), value)
+    if kind is str and isinstance(value, str) and _CONTROL.search(value):
+        return "text without invisible control characters (which feeds cannot carry)"
+    if kind in _KINDS:
+        fits, expected = _KINDS[kind]
+        return "" if fits(value) else expected
     if isinstance(hint, types.UnionType):  # pragma: no cover - no such fields yet
-        return value
+        return ""
     raise TypeError(f"unsupported config type {hint!r}")  # a bug in this module, not input
 
 
-def _check_values(config: SiteConfig, where: _Where) -> list[SitegenError]:
-    errors: list[SitegenError] = []
-
-    def err(key: str, message: str) -> None:
-        errors.append(ConfigError(where.path, where.line_of(key), message))
-
-    if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
-        err(
-            "base_url",
-            f"`base_url` must be an http(s) URL such as https://news.example/, not {config.base_url!r}",
-        )
-    try:
-        ZoneInfo(config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        err(
-            "timezone",
-            f"`timezone` {config.timezone!r} is not an IANA time zone such as Europe/London",
-        )
-    for key in ("per_page", "words_per_minute", "summary_length"):
-        if getattr(config, key) < 1:
-            err(key, f"`{key}` must be at least 1")
-    if config.logo.startswith("//"):
-        err(
-            "logo",
-            f"`logo` {config.logo!r} is an address on another site; write https:{config.logo} "
-            f"if that is meant, or /{config.logo.lstrip('/')}",
-        )
-    elif config.logo and not re.match(r"^(/[^\s\"<>]*|https://[^\s\"<>]+)$", config.logo):
-        err(
-            "logo",
-            f"`logo` must be a site path such as /images/logo.svg or an https:// URL, not {config.logo!r}",
-        )
-    if config.feeds.items < 1:
-        err("feeds.items", "`feeds.items` must be at least 1")
-    if not 1 <= config.sitemap.news_hours <= 8784:
-        err("sitemap.news_hours", "`sitemap.news_hours` must be between 1 and 8784 (a year)")
-    if config.search.shard_size < 1:
-        err("search.shard_size", "`search.shard_size` must be at least 1")
-    for path in config.robots.disallow:
-        if not path.startswith("/") or "\n" in path:
-            err(
-                "robots.disallow",
-                f"`robots.disallow` entries must be site paths starting with /, not {path!r}",
-            )
-    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", config.language):
-        err(
-            "language",
-            f"`language` must be a language tag such as en or en-GB, not {config.language!r}",
-        )
-    if not re.match(r"^[\w-]+$", config.theme):
-        err("theme", "`theme` must be a folder name under themes/, without slashes")
-    for name in ("article", "category", "tag", "author", "page", "archive"):
-        pattern = getattr(config.permalinks, name)
-        if not (pattern.startswith("/") and pattern.endswith("/")) or ".." in pattern:
-            err(
-                f"permalinks.{name}",
-                f"`permalinks.{name}` must start and end with / and not contain ..",
-            )
-    for menu_name in ("main", "footer"):
-        for i, entry in enumerate(getattr(config.menu, menu_name)):
-            targets = [t for t in (entry.section, entry.page, entry.url) if t]
-            if len(targets) != 1:
-                err(
-                    f"menu.{menu_name}[{i}]",
-                    f"`menu.{menu_name}[{i}]` needs exactly one of section, page or url",
-                )
-            elif entry.url and entry.url.lower().startswith(("javascript:", "data:", "vbscript:")):
-                err(
-                    f"menu.{menu_name}[{i}].url",
-                    f"`menu.{menu_name}[{i}].url` may not be a script URL",
-                )
-    return errors
-
-
-def _toml_error_line(message: str) -> int | None:
-    match = re.search(r"line (\d+)", message)
-    return int(match.group(1)) if match else None
+def _choice_mismatch(choices: tuple[Any, ...], value: Any) -> str:
+    return "" if value in choices else "one of " + ", ".join(f'"{a}"' for a in choices)

@@ -97,27 +97,25 @@ class _LinkProcessor(Treeprocessor):
         self.collector = collector
 
     def run(self, root: Element) -> None:
-        c = self.collector
+        """Rewrite links and images in place, then mark where the inline related box goes."""
         for el in root.iter():
             if el.tag == "a" and "href" in el.attrib:
                 el.set("href", self._rewrite(el.get("href", "")))
             elif el.tag == "img":
-                src = el.get("src", "")
-                c.images.append(BodyImage(src, bool(el.get("alt", "").strip())))
-                if scheme(src) in UNSAFE_SCHEMES:
-                    c.unsafe.append(src)
-                    el.set("src", "")
-                el.set("src", self._rewrite(el.get("src", "")))
-                el.set("loading", "lazy")
-                el.set("decoding", "async")
-        paragraphs = 0
-        for index, child in enumerate(list(root)):
-            if child.tag == "p" and not _is_raw_html_block(child):
-                paragraphs += 1
-                if paragraphs == c.inline_after:
-                    if index + 1 < len(root):
-                        root.insert(index + 1, Comment("sitegen:inline-related"))
-                    break
+                self._rewrite_image(el)
+        _mark_inline_related(root, self.collector.inline_after)
+
+    def _rewrite_image(self, el: Element) -> None:
+        """Record the image for the model's checks, drop an unsafe src, and load it lazily."""
+        c = self.collector
+        src = el.get("src", "")
+        c.images.append(BodyImage(src, bool(el.get("alt", "").strip())))
+        if scheme(src) in UNSAFE_SCHEMES:
+            c.unsafe.append(src)
+            el.set("src", "")
+        el.set("src", self._rewrite(el.get("src", "")))
+        el.set("loading", "lazy")
+        el.set("decoding", "async")
 
     def _rewrite(self, url: str) -> str:
         c = self.collector
@@ -137,6 +135,19 @@ class _LinkProcessor(Treeprocessor):
 
 
 _STASH = re.compile("^\x02wzxhzdk:\\d+\x03$")
+
+
+def _mark_inline_related(root: Element, after: int) -> None:
+    """Put the inline related box's placeholder after the `after`-th paragraph of text (embeds
+    do not count), unless nothing follows that paragraph."""
+    paragraphs = 0
+    for index, child in enumerate(list(root)):
+        if child.tag == "p" and not _is_raw_html_block(child):
+            paragraphs += 1
+            if paragraphs == after:
+                if index + 1 < len(root):
+                    root.insert(index + 1, Comment("sitegen:inline-related"))
+                return
 
 
 def _is_raw_html_block(p: Element) -> bool:

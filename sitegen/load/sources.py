@@ -207,7 +207,20 @@ def parse_source(rel: str, display: str, kind: Kind, raw: bytes) -> SourceFile:
 
 
 def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str, int]]:
+    """Front matter, body, the body's first line and each key's line, from a file's text."""
     lines = text.split("\n")
+    end = _front_matter_end(lines, display)
+    meta = _front_matter(lines[1:end], display)
+    key_lines = _key_lines(lines[1:end])
+    for key, value in meta.items():
+        char = _find_control(key, value)
+        if char:
+            raise ContentError(display, key_lines.get(key, 2), _control_message(char, f"`{key}`"))
+    return meta, "\n".join(lines[end + 1 :]), end + 2, key_lines
+
+
+def _front_matter_end(lines: list[str], display: str) -> int:
+    """Index of the line that closes the front matter opened on the first line."""
     if lines[0].strip() != "---":
         raise ContentError(
             display,
@@ -219,28 +232,16 @@ def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str,
         raise ContentError(
             display, 1, "front matter is not closed; add a line with --- after the last key"
         )
-    fm = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1 :])
+    return end
+
+
+def _front_matter(lines: list[str], display: str) -> dict[str, Any]:
+    """The YAML between the --- lines as a dict with string keys."""
+    text = "\n".join(lines)
     try:
-        meta = _HANDLER.load(fm, Loader=_Loader) if fm.strip() else {}
+        meta = _HANDLER.load(text, Loader=_Loader) if text.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        opened = _OPENERS.get(getattr(exc, "context", None) or "")
-        start = getattr(exc, "context_mark", None)
-        if opened and start is not None:
-            raise ContentError(
-                display,
-                start.line + 2,
-                f"front matter is not valid YAML: the {opened} on this line is never closed "
-                f"({problem}); close it, or put the whole value in quotes",
-            ) from None
-        raise ContentError(
-            display,
-            line,
-            f"front matter is not valid YAML ({problem}); check quotes, colons and indentation",
-        ) from None
+        raise _yaml_error(exc, display) from None
     if not isinstance(meta, dict):
         what = _WHAT.get(type(meta).__name__, "a single value")
         raise ContentError(
@@ -248,17 +249,38 @@ def _split(text: str, display: str) -> tuple[dict[str, Any], str, int, dict[str,
             2,
             f"front matter must be key: value lines such as `title: ...`, not {what}",
         )
-    meta = {str(k): v for k, v in meta.items()}
+    return {str(k): v for k, v in meta.items()}
+
+
+def _yaml_error(exc: yaml.YAMLError, display: str) -> ContentError:
+    """A YAML error as a message with a file line (YAML counts from 0, after the --- line)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    opened = _OPENERS.get(getattr(exc, "context", None) or "")
+    start = getattr(exc, "context_mark", None)
+    if opened and start is not None:
+        # The parser notices an unclosed bracket or quote far below it: point at the opener.
+        return ContentError(
+            display,
+            start.line + 2,
+            f"front matter is not valid YAML: the {opened} on this line is never closed "
+            f"({problem}); close it, or put the whole value in quotes",
+        )
+    mark = getattr(exc, "problem_mark", None)
+    return ContentError(
+        display,
+        mark.line + 2 if mark is not None else 2,
+        f"front matter is not valid YAML ({problem}); check quotes, colons and indentation",
+    )
+
+
+def _key_lines(front_matter: list[str]) -> dict[str, int]:
+    """File line of each top-level key (the front matter starts on line 2)."""
     key_lines: dict[str, int] = {}
-    for number in range(1, end):
-        match = _KEY.match(lines[number])
+    for number, line in enumerate(front_matter, start=2):
+        match = _KEY.match(line)
         if match:
-            key_lines.setdefault(match.group(1), number + 1)
-    for key, value in meta.items():
-        char = _find_control(key, value)
-        if char:
-            raise ContentError(display, key_lines.get(key, 2), _control_message(char, f"`{key}`"))
-    return meta, body, end + 2, key_lines
+            key_lines.setdefault(match.group(1), number)
+    return key_lines
 
 
 _OPENERS = {

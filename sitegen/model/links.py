@@ -36,19 +36,27 @@ def check_body_links(
 
 
 def _problem(url: str, urls: Urls, outputs: Collection[str], ids: frozenset[str]) -> str:
+    """What is wrong with a site-relative or #fragment link, or "" when it leads somewhere."""
     if url.startswith("#"):
-        fragment = unquote(url[1:])
-        if fragment and fragment not in ids:
-            return f"links to #{fragment}, but no heading or element here has that id"
-        return ""
+        return _fragment_problem(unquote(url[1:]), ids)
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return ""
-    path = unquote(parts.path)
+    return _path_problem(url, unquote(parts.path), urls, outputs)
+
+
+def _fragment_problem(fragment: str, ids: frozenset[str]) -> str:
+    if fragment and fragment not in ids:
+        return f"links to #{fragment}, but no heading or element here has that id"
+    return ""
+
+
+def _path_problem(url: str, path: str, urls: Urls, outputs: Collection[str]) -> str:
     base = urls.base_path
     if base and not (path == base or path.startswith(base + "/")):
         return f"links to {url}, which is outside the site's base path {base}/"
     rel = urls.output_path(path)
+    # `/about` without its slash is fine when about/index.html exists: hosts serve that.
     if rel in outputs or (not path.endswith("/") and f"{rel}/index.html" in outputs):
         return ""
     return f"links to {url}, but the site has no such page or file; fix the link or add the page"
