@@ -286,38 +286,20 @@ def _draft_image(f: Fields) -> DraftImage | None:
 def _image(
     f: Fields, d: DraftImage, u: Urls, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
 ) -> Image | None:
-    src, alt = d.src, d.alt
-    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
-        f.error(
-            "image",
-            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
-            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
-        )
+    """The article's image, sized from its file in static/ when the front matter gives no
+    size; None (with an error) when it is a file on the writer's computer."""
+    if not _image_is_usable(f, d, image_sizes, reporter):
         return None
-    if src.startswith("/") and src not in image_sizes:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            f"image {src} is not in static/; add the file or fix the path",
-        )
-    elif not alt:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            "the image has no `image_alt:`; describe it for readers who cannot see it",
-        )
-    info = image_sizes.get(src)
+    src, info = d.src, image_sizes.get(d.src)
     if d.errors:
         f.ok = False
         f.errors.extend(d.errors)
-    width, height = d.width, d.height
-    if (width is None or height is None) and info:
-        width, height = info.width, info.height
+    width, height = _image_size(d, info)
     if src.startswith("/"):
         src = u.base_path + src
     return Image(
         src,
-        alt,
+        d.alt,
         d.caption,
         d.credit,
         width,
@@ -325,6 +307,42 @@ def _image(
         length=info.length if info else None,
         media_type=info.media_type if info else _guess_type(src),
     )
+
+
+def _image_size(d: DraftImage, info: StaticInfo | None) -> tuple[int | None, int | None]:
+    """The size the front matter gives, else the file's: both from one of them, so that a
+    width and a height from different places never distort the image."""
+    if (d.width is None or d.height is None) and info:
+        return info.width, info.height
+    return d.width, d.height
+
+
+def _image_is_usable(
+    f: Fields, d: DraftImage, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
+) -> bool:
+    """False (an error) for a path on the writer's computer, which no reader can load; a site
+    path missing from static/ or a missing alt text is only warned about (one of them)."""
+    src = d.src
+    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
+        f.error(
+            "image",
+            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
+            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
+        )
+        return False
+    if src.startswith("/") and src not in image_sizes:
+        reporter.warn(
+            f.source.display,
+            f.source.line_of("image"),
+            f"image {src} is not in static/; add the file or fix the path",
+        )
+    elif not d.alt:
+        reporter.warn(
+            f.source.display,
+            f.source.line_of("image"),
+            "the image has no `image_alt:`; describe it for readers who cannot see it",
+        )
+    return True
 
 
 def _guess_type(src: str) -> str:

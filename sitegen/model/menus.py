@@ -4,6 +4,7 @@ links, with the sections missing from a menu that lists them warned about."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.config import MenuEntry, SiteConfig
@@ -19,49 +20,82 @@ def menus(
     errors: list[SitegenError],
 ) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
     """The main and footer menus; a menu entry naming no section or page is an error."""
-    page_by_slug = {p.slug: p for p in pages}
-
-    def item(entry: MenuEntry, menu: str) -> MenuItem | None:
-        if entry.section:
-            category = categories.get(entry.section)
-            if category is None:
-                errors.append(
-                    ContentError(
-                        "sitegen.toml",
-                        None,
-                        f"menu.{menu} names section {entry.section!r}, but no article has that category; known: {', '.join(sorted(categories))}",
-                    )
-                )
-                return None
-            return MenuItem(entry.title or category.name, category.url, category.slug)
-        if entry.page:
-            page = page_by_slug.get(entry.page)
-            if page is None:
-                errors.append(
-                    ContentError(
-                        "sitegen.toml",
-                        None,
-                        f"menu.{menu} names page {entry.page!r}, but content/pages has no such page; known: {', '.join(sorted(page_by_slug))}",
-                    )
-                )
-                return None
-            return MenuItem(entry.title or page.title, page.url, "")
-        return MenuItem(entry.title or entry.url, entry.url, "")
-
+    items = _MenuItems(categories, {p.slug: p for p in pages}, errors)
     if config.menu.main:
-        main = tuple(i for e in config.menu.main if (i := item(e, "main")))
-        in_menu = {i.section for i in main}
-        for slug in sorted(set(by_category) - in_menu):
-            reporter.warn(
-                "sitegen.toml",
-                None,
-                f'section {categories[slug].name!r} ({len(by_category[slug])} articles) is not in menu.main; add [[menu.main]] section = "{slug}"',
-            )
+        main = items.of(config.menu.main, "main")
+        _warn_unlisted(main, categories, by_category, reporter)
     else:
-        ranked = sorted(by_category, key=lambda s: (-len(by_category[s]), s))
-        main = tuple(MenuItem(categories[s].name, categories[s].url, s) for s in ranked)
+        main = _sections_by_size(categories, by_category)
     if config.menu.footer:
-        footer = tuple(i for e in config.menu.footer if (i := item(e, "footer")))
+        footer = items.of(config.menu.footer, "footer")
     else:
         footer = tuple(MenuItem(p.title, p.url, "") for p in sorted(pages, key=lambda p: p.slug))
     return main, footer
+
+
+def _sections_by_size(
+    categories: Mapping[str, Category], by_category: Mapping[str, list[Article]]
+) -> tuple[MenuItem, ...]:
+    """The main menu when the settings have none: every section, the biggest first."""
+    ranked = sorted(by_category, key=lambda s: (-len(by_category[s]), s))
+    return tuple(MenuItem(categories[s].name, categories[s].url, s) for s in ranked)
+
+
+def _warn_unlisted(
+    main: Sequence[MenuItem],
+    categories: Mapping[str, Category],
+    by_category: Mapping[str, list[Article]],
+    reporter: Reporter,
+) -> None:
+    """A main menu written out by hand may forget a section: its stories would be unreachable
+    from the navigation, so say which."""
+    in_menu = {i.section for i in main}
+    for slug in sorted(set(by_category) - in_menu):
+        reporter.warn(
+            "sitegen.toml",
+            None,
+            f'section {categories[slug].name!r} ({len(by_category[slug])} articles) is not in menu.main; add [[menu.main]] section = "{slug}"',
+        )
+
+
+@dataclass(frozen=True)
+class _MenuItems:
+    """Menu entries of the settings made into items, with entries naming a section or page
+    that does not exist recorded as errors."""
+
+    categories: Mapping[str, Category]
+    pages: Mapping[str, Page]
+    """Pages by slug."""
+    errors: list[SitegenError]
+
+    def of(self, entries: Sequence[MenuEntry], menu: str) -> tuple[MenuItem, ...]:
+        """The items of the entries that name something that exists, in their order."""
+        return tuple(i for e in entries if (i := self.item(e, menu)))
+
+    def item(self, entry: MenuEntry, menu: str) -> MenuItem | None:
+        if entry.section:
+            return self._section(entry, menu)
+        if entry.page:
+            return self._page(entry, menu)
+        return MenuItem(entry.title or entry.url, entry.url, "")
+
+    def _section(self, entry: MenuEntry, menu: str) -> MenuItem | None:
+        category = self.categories.get(entry.section)
+        if category is None:
+            self._error(
+                f"menu.{menu} names section {entry.section!r}, but no article has that category; known: {', '.join(sorted(self.categories))}"
+            )
+            return None
+        return MenuItem(entry.title or category.name, category.url, category.slug)
+
+    def _page(self, entry: MenuEntry, menu: str) -> MenuItem | None:
+        page = self.pages.get(entry.page)
+        if page is None:
+            self._error(
+                f"menu.{menu} names page {entry.page!r}, but content/pages has no such page; known: {', '.join(sorted(self.pages))}"
+            )
+            return None
+        return MenuItem(entry.title or page.title, page.url, "")
+
+    def _error(self, message: str) -> None:
+        self.errors.append(ContentError("sitegen.toml", None, message))

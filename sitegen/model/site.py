@@ -4,18 +4,15 @@ collected, none stops the others."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import unquote
 
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.assets import StaticInfo
 from sitegen.load.config import RelatedConfig, SiteConfig
-from sitegen.load.html_policy import embed_host
-from sitegen.load.markup import REF_PATTERN, Markup
+from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
 from sitegen.model.articles import ArticleDraft, Known, article_draft, article_from_draft
 from sitegen.model.collisions import duplicate_urls, same_file_urls
@@ -29,6 +26,7 @@ from sitegen.model.entities import (
 )
 from sitegen.model.entries import author_entry, author_slug, page_entry
 from sitegen.model.menus import menus
+from sitegen.model.refs import ContentLinks, warn_removed
 from sitegen.model.related import related_articles
 from sitegen.model.terms import Terms
 from sitegen.model.urls import Urls
@@ -62,36 +60,38 @@ def build_site(
         return None, errors
     u = Urls(config.permalinks, config.base_url)
     now = whole_minutes(options.now or datetime.now(config.tz))
-    by_kind: dict[str, list[SourceFile]] = defaultdict(list)
-    for source in sources:
-        by_kind[source.kind].append(source)
-
+    by_kind = _by_kind(sources)
     profiles = _authors(by_kind["author"], markups, config, u, reporter, errors)
-    pages = [p for s in by_kind["page"] if (p := page_entry(s, markups[s.rel], config, u, errors))]
+    pages = _pages(by_kind["page"], markups, config, u, errors)
     checked = _checked(by_kind["article"], markups, config, u, drafts or {})
-    # Internal links in article bodies point at these URLs. Worked out from the drafts, they
-    # miss only articles that fail on something outside their own file, and then the build
-    # fails and no page is made: the links of every page actually written are the same as
-    # with the finished articles, and nothing needs redoing once those are known.
-    link_urls = {s.rel: d.url for s, d in checked if _published(d, options, now) and not d.errors}
-    link_urls |= _urls_of(pages, profiles)
+    link_urls = _link_urls(checked, pages, profiles, options, now)
     broken_authors = {author_slug(s) for s in by_kind["author"] if s.rel not in profiles}
     authors = {a.slug: a for a in profiles.values()}
     known = Known(u, authors, broken_authors, link_urls, image_sizes, Terms(u))
     found = _articles(checked, markups, options, now, known, reporter, errors)
-
-    articles = found.published
-    sources_by_rel = {s.rel: s for s in sources}
-    errors.extend(duplicate_urls(articles, pages))
-    errors.extend(same_file_urls(articles, pages, profiles, sources_by_rel))
-    url_of = {a.source: a.url for a in articles} | _urls_of(pages, profiles)
-    links = _Links(url_of, found.left_out, sources_by_rel, image_sizes, markups, reporter, errors)
-    for a in articles:
-        links.check(a.source)
-    pages = [links.resolve(p) for p in pages]
+    links = _links(found, pages, profiles, sources, image_sizes, markups, reporter, errors)
+    pages = links.check_all(found.published, pages)
     if errors:
         return None, errors
     return _site(found, pages, known, config, now, relate, reporter)
+
+
+def _by_kind(sources: Sequence[SourceFile]) -> dict[str, list[SourceFile]]:
+    by_kind: dict[str, list[SourceFile]] = defaultdict(list)
+    for source in sources:
+        by_kind[source.kind].append(source)
+    return by_kind
+
+
+def _pages(
+    sources: Sequence[SourceFile],
+    markups: Mapping[str, Markup],
+    config: SiteConfig,
+    u: Urls,
+    errors: list[SitegenError],
+) -> list[Page]:
+    """The pages without errors (theirs are recorded in `errors`)."""
+    return [p for s in sources if (p := page_entry(s, markups[s.rel], config, u, errors))]
 
 
 def _checked(
@@ -103,6 +103,21 @@ def _checked(
 ) -> list[tuple[SourceFile, ArticleDraft]]:
     """Each article with its own checked front matter, from `drafts` if there."""
     return [(s, drafts.get(s.rel) or article_draft(s, markups[s.rel], config, u)) for s in sources]
+
+
+def _link_urls(
+    checked: Sequence[tuple[SourceFile, ArticleDraft]],
+    pages: Sequence[Page],
+    profiles: Mapping[str, Author],
+    options: BuildOptions,
+    now: datetime,
+) -> dict[str, str]:
+    """The URLs internal links in article bodies point at, by source path. Worked out from the
+    drafts, they miss only articles that fail on something outside their own file, and then
+    the build fails and no page is made: the links of every page actually written are the same
+    as with the finished articles, and nothing needs redoing once those are known."""
+    link_urls = {s.rel: d.url for s, d in checked if _published(d, options, now) and not d.errors}
+    return link_urls | _urls_of(pages, profiles)
 
 
 def _urls_of(pages: Sequence[Page], profiles: Mapping[str, Author]) -> dict[str, str]:
@@ -143,6 +158,28 @@ def _articles(
             if not article.draft:
                 next_release = min(next_release or article.date, article.date)
     return _Found(published, left_out, next_release)
+
+
+def _links(
+    found: _Found,
+    pages: Sequence[Page],
+    profiles: Mapping[str, Author],
+    sources: Sequence[SourceFile],
+    image_sizes: Mapping[str, StaticInfo],
+    markups: Mapping[str, Markup],
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> ContentLinks:
+    """Where the finished articles' and pages' links lead, once no two of them claim one URL
+    (recorded in `errors`)."""
+    articles = found.published
+    sources_by_rel = {s.rel: s for s in sources}
+    errors.extend(duplicate_urls(articles, pages))
+    errors.extend(same_file_urls(articles, pages, profiles, sources_by_rel))
+    url_of = {a.source: a.url for a in articles} | _urls_of(pages, profiles)
+    return ContentLinks(
+        url_of, found.left_out, sources_by_rel, image_sizes, markups, reporter, errors
+    )
 
 
 def _site(
@@ -243,141 +280,6 @@ def _authors(
         if author:
             profiles[source.rel] = author
     return profiles
-
-
-@dataclass(frozen=True)
-class _Links:
-    """Where each content file's internal links lead, and where to report the ones that will
-    not work."""
-
-    url_of: Mapping[str, str]
-    unpublished: set[str]
-    sources: Mapping[str, SourceFile]
-    static_files: Mapping[str, object]
-    markups: Mapping[str, Markup]
-    reporter: Reporter
-    errors: list[SitegenError]
-
-    def check(self, rel: str) -> bool:
-        """Warn about links and images that will not work, and record links to missing files as
-        errors; True when every internal link has somewhere to go."""
-        sources, markups, url_of, unpublished = (
-            self.sources,
-            self.markups,
-            self.url_of,
-            self.unpublished,
-        )
-        source, markup, reporter = sources[rel], markups[rel], self.reporter
-        warn_removed(source, markup, reporter)
-        self.check_images(source, markup)
-        missing = []
-        for ref in markup.refs:
-            if ref.target in url_of:
-                fragment = unquote(ref.text.partition("#")[2])
-                target = markups.get(ref.target)
-                if fragment and target is not None and fragment not in target.ids:
-                    reporter.warn(
-                        source.display,
-                        source.line_of_text(f"]({ref.text}", ref.text),
-                        f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
-                    )
-                continue
-            if ref.target in sources and ref.target not in unpublished:
-                continue  # the target exists but has errors of its own, reported there
-            line = source.line_of_text(f"]({ref.text}", ref.text)
-            if ref.target in unpublished:
-                reporter.warn(
-                    source.display,
-                    line,
-                    f"links to {ref.text}, which is a draft or scheduled; the link will not work until it is published",
-                )
-            else:
-                missing.append(ref)
-                self.errors.append(
-                    ContentError(
-                        source.display,
-                        line,
-                        f"links to {ref.text}, but content/{ref.target} does not exist; fix the path (it is relative to this file)",
-                    )
-                )
-        return not missing
-
-    def check_images(self, source: SourceFile, markup: Markup) -> None:
-        """Warn about images that will not show: a site path not in static/, a scheme-relative
-        `//host/a.png` (another site's, like https://, but read as a site path: `//images/`),
-        and images without alt text."""
-        for image in markup.images:
-            src = image.src
-            # Line numbers are looked up only for a message: finding one needs the body, which
-            # the build cache fetches from the file.
-            if src.startswith("//"):
-                host = src[2:].split("/", 1)[0]
-                self.reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({src}", src),
-                    f"image {src} is on another site ({host!r}); write https:{src} if that is "
-                    f"meant, or /{src.lstrip('/')} for a file in static/",
-                )
-            elif src.startswith("/") and src not in self.static_files:
-                self.reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({src}", src),
-                    f"image {src} is not in static/; add the file or fix the path",
-                )
-            if not image.has_alt:
-                self.reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({src}", src),
-                    f"image {src} has no alt text; write ![what it shows]({src})",
-                )
-
-    def resolve(self, page: Page) -> Page:
-        """The page with its internal links pointed at their URLs, once checked."""
-        markup = self.markups[page.source]
-        if not self.check(page.source) or not markup.refs:
-            return page
-        url_of = self.url_of
-
-        def url(match: re.Match[str]) -> str:
-            return url_of.get(match.group(1), "#")
-
-        return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
-
-
-def warn_removed(source: SourceFile, markup: Markup, reporter: Reporter) -> None:
-    """Warn about what the body of `source` leaves out of what its writer wrote: script links,
-    attributes that Markdown may not write, and embeds from hosts not allowed."""
-    for url in markup.unsafe_links:
-        reporter.warn(
-            source.display,
-            source.line_of_text(f"]({url}", url),
-            f"the link {url[:60]!r} would run a script; it was removed (use an https:// link)",
-        )
-    for tag, name, value, reason in markup.stripped_attributes:
-        line = source.line_of_text(
-            f'{name}="{value}"', f"{name}='{value}'", f"{name}={value}", name
-        )
-        reporter.warn(
-            source.display,
-            line,
-            f"removed the attribute `{name}` from <{tag}> ({reason}); take it out of the `{{: ...}}` list",
-        )
-    for src in markup.blocked_embeds:
-        host = embed_host(src)
-        line = source.line_of_text(f'src="{src}"', src, host or src)
-        reporter.warn(source.display, line, _embed_message(src, host))
-
-
-def _embed_message(src: str, host: str | None) -> str:
-    if host is None:
-        return (
-            f"removed the embed {src[:60]!r}: an embed must be an https:// address on a host "
-            "listed in `embed_hosts` (sitegen.toml)"
-        )
-    return (
-        f"removed the embed from {host}: the host is not in `embed_hosts`; add it there "
-        "(sitegen.toml) if the site should show embeds from it"
-    )
 
 
 def _published(draft: ArticleDraft, options: BuildOptions, now: datetime) -> bool:

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sitegen.model.entities import Author, Category, Site, Tag
+from sitegen.model.entities import Article, Site
 
 
 def _hash(parts: Iterable[object]) -> str:
@@ -44,42 +44,46 @@ def site_digests(site: Site, source_digests: Mapping[str, str]) -> Digests:
     # Sections, tags and authors are shared by many articles: describe each one once.
     described = {id(c): repr(c) for c in (*site.categories, *site.tags)}
     described |= {id(p): repr(p) for p in site.authors}
-    get = described.get
-
-    def describe(item: Category | Tag | Author) -> str:
-        text = get(id(item))
-        if text is None:  # not among the site's (a model built by hand)
-            text = repr(item)
-        return text
-
-    blake2b = hashlib.blake2b
     for a in site.articles:
-        own = source_digests.get(a.source)
-        if own is None:  # no file digest known: describe the article field by field
-            own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
-                         a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
-                         sorted(a.extra.items(), key=str)))  # fmt: skip
-            links = None
-            body = blake2b(a.body_html.encode(), digest_size=12).hexdigest()
-        else:
-            # The file's hash covers the Markdown (and the settings that convert it are in every
-            # fingerprint), so the body adds only what its links resolved to. No body is fetched.
-            links = a.body.links
-            body = ""
-        # One string, hashed once: the image's fields (not its repr, which costs twice as much)
-        # and, NUL-separated, what the article shows of its section, tags and authors.
-        image = a.image and tuple(vars(a.image).values())
-        shared = "\0".join([get(id(a.category)) or describe(a.category),
-                             *[get(id(t)) or describe(t) for t in a.tags], "",
-                             *[get(id(p)) or describe(p) for p in a.authors]])  # fmt: skip
-        text = f"{a.source}\0{own}\0{a.url}\0{image!r}\0{shared}"
-        key = blake2b(text.encode(), digest_size=12).hexdigest()
-        search[a.source] = f"{key}:{body or '-'}"
-        if links:
-            body = blake2b(repr(links).encode(), digest_size=12).hexdigest()
-        full[a.source] = card[a.source] = f"{key}:{body or '-'}"
+        search[a.source], whole = _article_digests(a, source_digests.get(a.source), described)
+        full[a.source] = card[a.source] = whole
     authors = {a.slug: _hash((a,)) for a in site.authors}
     return Digests(card, full, authors, search)
+
+
+def _article_digests(a: Article, own: str | None, described: Mapping[int, str]) -> tuple[str, str]:
+    """The article's search digest and its full one. `own` is the hash of its file, if known;
+    `described` the repr of each shared section, tag and author, by id."""
+    blake2b = hashlib.blake2b
+    if own is None:  # no file digest known: describe the article field by field
+        own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
+                     a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
+                     sorted(a.extra.items(), key=str)))  # fmt: skip
+        links = None
+        body = blake2b(a.body_html.encode(), digest_size=12).hexdigest()
+    else:
+        # The file's hash covers the Markdown (and the settings that convert it are in every
+        # fingerprint), so the body adds only what its links resolved to. No body is fetched.
+        links = a.body.links
+        body = ""
+    # One string, hashed once: the image's fields (not its repr, which costs twice as much)
+    # and, NUL-separated, what the article shows of its section, tags and authors.
+    image = a.image and tuple(vars(a.image).values())
+    text = f"{a.source}\0{own}\0{a.url}\0{image!r}\0{_shared(a, described)}"
+    key = blake2b(text.encode(), digest_size=12).hexdigest()
+    search = f"{key}:{body or '-'}"
+    if links:
+        body = blake2b(repr(links).encode(), digest_size=12).hexdigest()
+    return search, f"{key}:{body or '-'}"
+
+
+def _shared(a: Article, described: Mapping[int, str]) -> str:
+    """What the article shows of its section, tags and authors, NUL-separated (a model built
+    by hand may hold some that are not among the site's: those are described here)."""
+    get = described.get
+    return "\0".join([get(id(a.category)) or repr(a.category),
+                       *[get(id(t)) or repr(t) for t in a.tags], "",
+                       *[get(id(p)) or repr(p) for p in a.authors]])  # fmt: skip
 
 
 def global_digest(*parts: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -58,59 +59,98 @@ def listed(article: Article, site: Site) -> bool:
 def plan_feeds(
     site: Site, config: SiteConfig, urls: Urls, info: SiteInfo, digests: Digests
 ) -> list[RenderJob]:
+    """A job per feed format of each list in [feeds] scopes that has a listed story."""
     if not config.feeds.formats:
         return []
-    public = [a for a in site.articles if listed(a, site)]
-    lists: list[tuple[str, str, str, str, Sequence[Article]]] = []
+    which = digests.full if config.feeds.full_content else digests.card
+    return [
+        job
+        for feed_list in _feed_lists(site, config, urls)
+        for job in _feed_jobs(feed_list, site, config, urls, info, which)
+    ]
+
+
+@dataclass(frozen=True)
+class _FeedList:
+    """A list of stories that has feeds: the whole site's, or a section's, tag's or author's."""
+
+    scope: str
+    first_url: str
+    """The first page of the list, beside which its feeds live."""
+    title: str
+    description: str
+    articles: Sequence[Article]
+    """The listed stories, newest first."""
+
+
+def _feed_lists(site: Site, config: SiteConfig, urls: Urls) -> list[_FeedList]:
+    """The lists of [feeds] scopes, those without a listed story left out."""
+    lists: list[_FeedList] = []
     if "site" in config.feeds.scopes:
-        lists.append(
-            ("site", urls.home(), config.title, config.description or config.tagline, public)
-        )
+        public = [a for a in site.articles if listed(a, site)]
+        description = config.description or config.tagline
+        lists.append(_FeedList("site", urls.home(), config.title, description, public))
     groups: list[tuple[str, Sequence[Category | Tag | Author], dict[str, tuple[Article, ...]]]] = [
         ("category", site.categories, dict(site.by_category)),
         ("tag", site.tags, dict(site.by_tag)),
         ("author", site.authors, dict(site.by_author)),
     ]
     for scope, terms, members in groups:
-        if scope not in config.feeds.scopes:
-            continue
-        for term in terms:
-            articles = [a for a in members.get(term.slug, ()) if listed(a, site)]
-            if articles:
-                lists.append((scope, term.url, f"{term.name} · {config.title}", "", articles))
+        if scope in config.feeds.scopes:
+            lists += _term_feed_lists(site, config, scope, terms, members)
+    return lists
+
+
+def _term_feed_lists(
+    site: Site,
+    config: SiteConfig,
+    scope: str,
+    terms: Sequence[Category | Tag | Author],
+    members: Mapping[str, Sequence[Article]],
+) -> list[_FeedList]:
+    lists = []
+    for term in terms:
+        articles = [a for a in members.get(term.slug, ()) if listed(a, site)]
+        if articles:
+            title = f"{term.name} · {config.title}"
+            lists.append(_FeedList(scope, term.url, title, "", articles))
+    return lists
+
+
+def _feed_jobs(
+    feed_list: _FeedList,
+    site: Site,
+    config: SiteConfig,
+    urls: Urls,
+    info: SiteInfo,
+    which: Mapping[str, str],
+) -> list[RenderJob]:
+    """The list's feed in each format; `which` digests each story as the feeds show it."""
+    first = feed_list.first_url
+    items = tuple(feed_list.articles[: config.feeds.items])
+    updated = max((a.modified for a in items), default=site.build_time)
     jobs = []
-    for scope, first, title, description, newest in lists:
-        items = tuple(newest[: config.feeds.items])
-        updated = max((a.modified for a in items), default=site.build_time)
-        which = digests.full if config.feeds.full_content else digests.card
-        for name in config.feeds.formats:
-            fmt = FEED_FORMATS[name]
-            feed_url = first + fmt.filename
-            feed = Feed(
-                title=title,
-                description=description or f"The latest from {title}",
-                home=urls.absolute(first),
-                self_url=urls.absolute(feed_url),
-                updated=updated,
-                articles=items,
-                full_content=config.feeds.full_content,
-            )
-            deps = (
-                scope,
-                repr(feed.title),
-                feed.description,
-                str(updated),
-                *(which[a.source] for a in items),
-            )
-            jobs.append(
-                RenderJob(
-                    urls.output_path(feed_url),
-                    fmt.template,
-                    partial(FeedContext, site=info, feed=feed),
-                    deps,
-                    first,
-                )
-            )
+    for name in config.feeds.formats:
+        fmt = FEED_FORMATS[name]
+        feed_url = first + fmt.filename
+        feed = Feed(
+            title=feed_list.title,
+            description=feed_list.description or f"The latest from {feed_list.title}",
+            home=urls.absolute(first),
+            self_url=urls.absolute(feed_url),
+            updated=updated,
+            articles=items,
+            full_content=config.feeds.full_content,
+        )
+        deps = (
+            feed_list.scope,
+            repr(feed.title),
+            feed.description,
+            str(updated),
+            *(which[a.source] for a in items),
+        )
+        context = partial(FeedContext, site=info, feed=feed)
+        jobs.append(RenderJob(urls.output_path(feed_url), fmt.template, context, deps, first))
     return jobs
 
 
