@@ -7,16 +7,20 @@ from __future__ import annotations
 import pickle
 import shutil
 import sqlite3
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sitegen.build import BuildRequest, _Renderer, build
+from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter
 from sitegen.incremental.state import BuildState, CachedSource
+from sitegen.load.config import load_config
 from sitegen.model.site import BuildOptions
+from sitegen.pipeline.process import BuildProcess
+from sitegen.pipeline.rendering import Renderer
 from sitegen.render.jobs import RenderJob
 from tests.conftest import FIXED_NOW, SITES
 
@@ -75,18 +79,18 @@ def test_only_rendered_articles_fetch_their_html(
     _build(site, out)
     fetched: list[str] = []
     rendered: list[str] = []
-    fetch, render = BuildState.html, _Renderer.render
+    fetch, render = BuildState.html, Renderer.render
 
     def counting_fetch(self: BuildState, rel: str, digest: str, markup_key: str) -> str | None:
         fetched.append(rel)
         return fetch(self, rel, digest, markup_key)
 
-    def counting_render(self: _Renderer, job: RenderJob) -> bytes | None:
+    def counting_render(self: Renderer, job: RenderJob) -> bytes | None:
         rendered.append(job.origin.removeprefix("content/"))
         return render(self, job)
 
     monkeypatch.setattr(BuildState, "html", counting_fetch)
-    monkeypatch.setattr(_Renderer, "render", counting_render)
+    monkeypatch.setattr(Renderer, "render", counting_render)
     _edit_body(site, "articles/science/bee-census.md", "Paragraph 5", "Paragraph five")
     _build(site, out)
     # Pages and author bios are few and go into the model whole; an article's HTML is fetched
@@ -267,18 +271,22 @@ def test_templates_compiled_once_are_not_compiled_again(
 def test_related_keys_cached_with_drafts_describe_the_finished_articles(
     site: Path, tmp_path: Path
 ) -> None:
-    from sitegen.build import _Clock, prepare_plan
+    from sitegen.build import _inputs
+    from sitegen.incremental.cache import NullCache
     from sitegen.incremental.reuse import related_key_of
-    from sitegen.incremental.state import empty_snapshot
-    from sitegen.load.config import load_config
+    from sitegen.pipeline.clock import Clock
+    from sitegen.pipeline.prepare import prepare_plan
+    from sitegen.search.site_search import SearchSettings, SiteSearch
 
     request = BuildRequest(site, tmp_path / "out", options=NOW, jobs=1)
-    plan, _ = prepare_plan(
-        request, Reporter(), _Clock(None), empty_snapshot(), None, load_config(site)
-    )
+    cache = NullCache()
+    _, found = cache.scan(site, load_config(site), "")
+    with ExitStack() as cleanup:
+        search = SiteSearch(SearchSettings(tmp_path / "out", None, True, True, 1), {}, cleanup)
+        plan = prepare_plan(_inputs(request), Reporter(), Clock(), cache, found, search)
     for article in plan.site.articles:
-        draft = plan.sources[article.source].draft
-        assert draft is not None and draft[2] == related_key_of(article)
+        checked = plan.sources[article.source].checked
+        assert checked is not None and checked.related_key == related_key_of(article)
 
 
 def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
@@ -299,8 +307,10 @@ def test_a_remembered_cache_is_used_only_while_it_is_the_cache_on_disk(
 
     monkeypatch.setattr("sitegen.incremental.state.pickle.loads", counting_loads)
 
+    process = BuildProcess(remembers=True)
+
     def preview_build() -> None:
-        request = BuildRequest(site, out, options=NOW, jobs=1, cache_dir=cache_dir, remember=True)
+        request = BuildRequest(site, out, options=NOW, jobs=1, cache_dir=cache_dir, process=process)
         build(request, Reporter())
 
     preview_build()

@@ -21,8 +21,8 @@ from sitegen.errors import SitegenError
 from sitegen.output import file_writer
 from sitegen.output.file_writer import FileWriter
 from sitegen.output.write import Stage
-from sitegen.search import indexer as search
-from sitegen.search.indexer import PagefindRun
+from sitegen.search import pagefind as search
+from sitegen.search.pagefind import PagefindRun
 from tests.conftest import ROOT
 from tests.robust_site import STORY, cli, make_site, reference, run, start, tree
 
@@ -129,7 +129,7 @@ def test_a_hung_pagefind_is_stopped_with_a_message_naming_it(
 ) -> None:
     hung = (sys.executable, "-c", "import time; time.sleep(120)")
     monkeypatch.setattr(search, "_pagefind_command", lambda: hung)
-    monkeypatch.setattr(search, "_require_pagefind", lambda: None)
+    monkeypatch.setattr(search, "require_pagefind", lambda: None)
     monkeypatch.setattr(search, "TIMEOUT", 1)
     monkeypatch.setattr(search, "TIMEOUT_PER_RECORD", 0.5)
     (tmp_path / "records").mkdir()

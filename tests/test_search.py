@@ -19,7 +19,8 @@ import pytest
 from sitegen.errors import SitegenError
 from sitegen.load.config import SearchConfig, load_config
 from sitegen.model.entities import Article
-from sitegen.search.indexer import SEARCH_FOLDER, SHARD_LIST, index_pages, stabilise_bundle
+from sitegen.search.bundle import stabilise_bundle
+from sitegen.search.indexer import SEARCH_FOLDER, SHARD_LIST, index_pages
 from tests.conftest import AUTHOR, MakeSite, article, build_into, write_site
 from tests.helpers import page
 
@@ -533,13 +534,13 @@ def test_a_change_to_the_record_code_reindexes_every_shard(
 ) -> None:
     """Records change with sitegen's code between releases: the shards a cache kept from the
     old code must not stay, or an upgraded build would differ from a clean one."""
-    import sitegen.search.indexer
+    import sitegen.search.pagefind
 
     site = _ShardPerStory(make_site, tmp_path, SITE)
     site.build()
     before = [bundle.name for bundle in shards(site.out)]
-    real = sitegen.search.indexer._record_code()
-    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed")
+    real = sitegen.search.pagefind._record_code()
+    monkeypatch.setattr(sitegen.search.pagefind, "_record_code", lambda: real + "-changed")
     site.build()
     after = [bundle.name for bundle in shards(site.out)]
     assert len(after) == 2 and not set(before) & set(after)
@@ -552,6 +553,7 @@ def test_many_records_set_aside_are_deleted_in_the_background(
     past write.BACKGROUND_DELETE records (lowered here), the build leaves them to a background
     process; below it, and after an ordinary edit, they are deleted at once."""
     import sitegen.search.indexer
+    import sitegen.search.pagefind
     import sitegen.search.records
 
     site = _ShardPerStory(make_site, tmp_path, SITE)
@@ -564,8 +566,8 @@ def test_many_records_set_aside_are_deleted_in_the_background(
         real_discard(folder, output)
 
     monkeypatch.setattr(sitegen.search.indexer, "discard", recorded)
-    real = sitegen.search.indexer._record_code()
-    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed")
+    real = sitegen.search.pagefind._record_code()
+    monkeypatch.setattr(sitegen.search.pagefind, "_record_code", lambda: real + "-changed")
     site.build()  # two records set aside: too few to bother a background process
     assert discarded == []
 
@@ -574,15 +576,15 @@ def test_many_records_set_aside_are_deleted_in_the_background(
     two.write_text(two.read_text() + "\nAn edit.\n")
     site.build()  # the edited record alone is set aside, not its folder
     assert discarded == []
-    monkeypatch.setattr(sitegen.search.indexer, "_record_code", lambda: real + "-changed again")
+    monkeypatch.setattr(sitegen.search.pagefind, "_record_code", lambda: real + "-changed again")
     site.build()
     assert len(discarded) == 1 and not discarded[0].exists()
 
 
 def test_the_record_code_digest_reads_the_code() -> None:
-    import sitegen.search.indexer
+    import sitegen.search.pagefind
 
-    code = sitegen.search.indexer._record_code()
+    code = sitegen.search.pagefind._record_code()
     assert len(code) == 12 and code != "unknown"
     int(code, 16)
 
@@ -641,8 +643,8 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     import time
     from dataclasses import replace
 
-    import sitegen.build
     import sitegen.search.indexer
+    import sitegen.search.site_search
     from sitegen.search.indexer import SearchIndexer
 
     files = dict(SITE)
@@ -693,6 +695,6 @@ def test_pagefind_leaves_a_core_to_the_render_and_takes_them_all_after(
     two = site.root / "content/articles/two.md"
     two.write_text(two.read_text() + "\nRates are expected to stay put until spring.\n")
     # The indexer's own path: the early guess at an edit's shard is test_search_early.py's.
-    monkeypatch.setattr(sitegen.build, "early_index", lambda *args: None)
+    monkeypatch.setattr(sitegen.search.site_search, "early_index", lambda *args: None)
     site.build()
     assert [threads for threads, _, _ in calls] == [None]

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from sitegen import build as build_module
 from sitegen.build import BuildRequest, build
 from sitegen.errors import Reporter, SitegenError
 from sitegen.model.site import BuildOptions
 from sitegen.render.search_record import with_body
 from sitegen.search import early as search_early
 from sitegen.search import indexer as search
+from sitegen.search import site_search
 from sitegen.search.records import RECORDS_FOLDER
 from tests.test_edit_plan import NOW, STORY
 from tests.test_incremental import _tree
@@ -165,7 +165,7 @@ def test_a_kept_record_that_is_not_what_its_manifest_says_is_no_guess(
 
     used.clear()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(build_module, "early_index", guessing)
+        patch.setattr(site_search, "early_index", guessing)
         _build(site, out)
         assert refused == [True], "the edit was considered, and its guess refused"
         assert used == ["pagefind"]

@@ -33,10 +33,22 @@ class CachedSource:
     source: SourceFile
     markup_key: str
     markup: Markup | None
-    draft: tuple[str, ArticleDraft, str] | None = None
-    """An article's checked front matter, with the key of the settings it was checked under
-    and what related_articles reads of it (see reuse.py). A row is reused when `digest`, of
-    the file's bytes, matches (reuse.read_sources); size and times are only recorded."""
+    checked: CheckedArticle | None = None
+    """An article's checked front matter (None for a page, or not checked yet). A row is
+    reused when `digest`, of the file's bytes, matches (reuse.read_sources); size and times
+    are only recorded."""
+
+
+@dataclass(frozen=True)
+class CheckedArticle:
+    """An article's front matter as checked (model/articles.py), kept with what it depends on
+    besides the file, so an unchanged article is not checked again (reuse.with_checked)."""
+
+    settings_key: str
+    """The settings it was checked under: checked again when they change."""
+    front_matter: ArticleDraft
+    related_key: str
+    """What related_articles reads of the article (reuse.related_key)."""
 
 
 @dataclass(frozen=True)

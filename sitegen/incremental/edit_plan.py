@@ -68,9 +68,9 @@ def edited_articles(
         new, old = sources[rel], before.get(rel)
         if old is not None and new.digest == old.digest:
             continue  # the same file, read again (the settings it is read under are the frame's)
-        if new.source.kind != "article" or new.draft is None or old is None:
+        if new.source.kind != "article" or new.checked is None or old is None:
             return None
-        if new.draft != old.draft:
+        if new.checked != old.checked:
             return None
         edited.append(rel)
     return edited
@@ -103,6 +103,15 @@ def touched_jobs(
     touched = showing({article_id(rel) for rel in edited})
     if touched is None:
         return None
+    return _jobs_at(planner, touched, edited, previous)
+
+
+def _jobs_at(
+    planner: SitePlanner, touched: set[str], edited: list[str], previous: Collection[str]
+) -> list[RenderJob] | None:
+    """The jobs of the `touched` pages: articles' own pages straight from the planner, the
+    rest from the pages around the `edited` articles; None when a touched page is neither, or
+    a job is for a page the last build did not make (the site's shape changed)."""
     jobs: dict[str, RenderJob] = {}
     for path in touched:
         job = planner.article_at(path)

@@ -1,5 +1,5 @@
 """What a build takes from its cache (state.py) besides fingerprints, and how: source rows whose
-body and HTML are fetched only when something asks for them, articles' own checks (drafts),
+body and HTML are fetched only when something asks for them, articles' checked front matter,
 related-article lists, and compiled templates. build.py calls these while planning; like
 state.py, nothing in the model or renderer knows about them."""
 
@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from sitegen.errors import ContentError, SitegenError
+from sitegen.incremental.cache_rows import CheckedArticle
 from sitegen.incremental.stamps import source_digest
 from sitegen.incremental.state import BuildState, CachedSource, Snapshot
 from sitegen.load.config import RelatedConfig, SiteConfig
@@ -43,37 +44,44 @@ def read_sources(
     content_dir = root / "content"
     sources: dict[str, CachedSource] = {}
     errors: list[SitegenError] = []
-    for rel, path, size, mtime_ns, problem in found:
-        display = "content/" + rel
-        if problem is not None:
-            errors.append(_unreadable(display, problem))
+    for item in found:
+        display = "content/" + item.rel
+        if item.error is not None:
+            errors.append(_unreadable(display, item.error))
             continue
-        cached = snapshot.sources.get(rel)
+        cached = snapshot.sources.get(item.rel)
         if cached is not None and cached.source.display != display:
             cached = None
-        if cached is not None and cached.digest == source_digest(found, rel, path):
+        if cached is not None and cached.digest == source_digest(found, item.rel, item.path):
             if stored is not None:
                 stored.bind(cached)
-            sources[rel] = cached
+            sources[item.rel] = cached
             continue
         try:
-            scanned = time.time_ns()
-            source = read_source(content_dir, rel, display)
+            sources[item.rel] = _read_again(content_dir, item, cached, stored)
         except ContentError as exc:
             errors.append(exc)
-            continue
-        except OSError as exc:
-            errors.append(ContentError(display, None, f"cannot be read: {exc.strerror}"))
-            continue
-        if cached is not None and cached.digest == source.digest:
-            if stored is not None:
-                stored.bind(cached)
-            sources[rel] = replace(
-                cached, size=size, mtime_ns=mtime_ns, scanned_ns=scanned, source=source
-            )
-        else:
-            sources[rel] = CachedSource(size, mtime_ns, scanned, source.digest, source, "", None)
     return sources, errors
+
+
+def _read_again(
+    content_dir: Path, item: FoundSource, cached: CachedSource | None, stored: Stored | None
+) -> CachedSource:
+    """The file read and parsed; the cached row kept (with its converted Markdown) when the
+    bytes turn out to be the same after all."""
+    display = "content/" + item.rel
+    scanned = time.time_ns()
+    try:
+        source = read_source(content_dir, item.rel, display)
+    except OSError as exc:
+        raise ContentError(display, None, f"cannot be read: {exc.strerror}") from None
+    if cached is None or cached.digest != source.digest:
+        return CachedSource(item.size, item.mtime_ns, scanned, source.digest, source, "", None)
+    if stored is not None:
+        stored.bind(cached)
+    return replace(
+        cached, size=item.size, mtime_ns=item.mtime_ns, scanned_ns=scanned, source=source
+    )
 
 
 def _unreadable(display: str, problem: str) -> ContentError:
@@ -119,24 +127,25 @@ class Stored:
         return html
 
 
-def with_drafts(
+def with_checked(
     sources: dict[str, CachedSource], config: SiteConfig, key: str
 ) -> dict[str, CachedSource]:
     """Each article's checked front matter (model/articles.py), worked out again only for files
     or settings that changed since it was cached; with it, what related_articles reads of the
-    article (which is all in the draft: if the rest of the site disagrees, the build fails)."""
+    article (which is all in the front matter: if the rest of the site disagrees, the build
+    fails)."""
     urls = Urls(config.permalinks, config.base_url)
     out = sources.copy()
     for rel, c in sources.items():
         if c.source.kind != "article" or c.markup is None:
             continue
-        if c.draft is None or c.draft[0] != key:
+        if c.checked is None or c.checked.settings_key != key:
             d = article_draft(c.source, c.markup, config, urls)
             related = ""
             if d.date is not None:
                 tags = [slug for slug, _ in d.tags]
                 related = related_key(rel, d.date, tags, d.author_slugs, d.category_slug)
-            out[rel] = replace(c, draft=(key, d, related))
+            out[rel] = replace(c, checked=CheckedArticle(key, d, related))
     return out
 
 
@@ -173,16 +182,25 @@ class CachedRelated:
         keys = self.keys
         parts = [repr(config), *(keys.get(a.source) or related_key_of(a) for a in articles)]
         signature = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-        cached = self.state.related(signature) if self.state else None
-        by_source = {a.source: a for a in articles}
-        if cached is not None and set(cached) == set(by_source):
-            return {s: tuple(by_source[r] for r in related) for s, related in cached.items()}
+        kept = self._kept(signature, articles)
+        if kept is not None:
+            return kept
         result = related_articles(articles, config, in_halves)
         self.saved = (
             signature,
             {s: tuple(a.source for a in related) for s, related in result.items()},
         )
         return result
+
+    def _kept(
+        self, signature: str, articles: Sequence[Article]
+    ) -> Mapping[str, tuple[Article, ...]] | None:
+        """The cached lists, if the cache has them for these very articles."""
+        cached = self.state.related(signature) if self.state else None
+        by_source = {a.source: a for a in articles}
+        if cached is None or set(cached) != set(by_source):
+            return None
+        return {s: tuple(by_source[r] for r in related) for s, related in cached.items()}
 
 
 def related_key(

@@ -63,6 +63,7 @@ class BuildState:
         self,
         folder: Path,
         *,
+        memory: CacheMemory | None = None,
         remember: bool = False,
         fresh: bool = False,
         reporter: Reporter | None = None,
@@ -76,6 +77,8 @@ class BuildState:
         )
         self._repair: set[str] = set()
         """Sources whose stored HTML was damaged: `save` writes it again."""
+        self._memory = memory if memory is not None else CacheMemory()
+        """The process's: its readers outlive this build (see CacheMemory)."""
         self._remember = remember
         """Keep what `save` wrote in memory for the next build of this process (the preview
         server's): reading 10,000 rows back is a quarter of a small rebuild."""
@@ -93,7 +96,7 @@ class BuildState:
         whoever trusts a row binds them to where they can be fetched."""
         if self._fresh or not self.path.exists():
             return empty_snapshot()
-        kept = _KEPT.pop(self.path, None) if self._remember else None
+        kept = self._memory.kept.pop(self.path, None) if self._remember else None
         try:
             with closing(self._connect()) as db:
                 meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
@@ -134,10 +137,7 @@ class BuildState:
 
     def _forget(self) -> None:
         """Drop what this process holds of the database: its reader, its remembered state."""
-        reader = _READERS.pop(self.path, None)
-        if reader is not None:
-            reader.close()
-        _KEPT.pop(self.path, None)
+        self._memory.forget(self.path)
         self._kept = None
 
     def html(self, rel: str, digest: str, markup_key: str) -> str | None:
@@ -178,11 +178,7 @@ class BuildState:
         if self._fresh or not self.path.exists():
             return None
         try:
-            reader = _READERS.get(self.path)
-            if reader is None:
-                # One per cache in the process, shared by builds and threads (the preview
-                # server's rebuilds run on its watcher's): rows outlive the build that read them.
-                reader = _READERS[self.path] = sqlite3.connect(self.path, check_same_thread=False)
+            reader = self._memory.reader(self.path)
             rows: list[tuple[object, ...]] = reader.execute(query, args).fetchall()
         except sqlite3.Error as exc:
             self._unreadable(exc)
@@ -236,9 +232,7 @@ class BuildState:
         changed fingerprints (`every_output` all of them, to remember), `shows` the articles
         each of those outputs shows (see `showing`; one missing from it is taken to show any).
         A database that cannot be written is deleted, with a warning (cache_db.py)."""
-        reader = _READERS.pop(self.path, None)
-        if reader is not None:
-            reader.close()
+        self._memory.close_reader(self.path)
         if self._fresh:
             remove_database(self.path)  # should that fail, writing says why
         # A new generation each time, whoever saves: a remembered state is only good for the
@@ -272,7 +266,7 @@ class BuildState:
             related = self._kept.related
         # As `load` would give them back: a source without HTML is read again.
         sources = {rel: c for rel, c in present.items() if c.markup is not None}
-        _KEPT[self.path] = _Kept(generation, sources, dict(every_output), related)
+        self._memory.kept[self.path] = _Kept(generation, sources, dict(every_output), related)
 
     def _write_sources(
         self,
@@ -369,8 +363,36 @@ class _Kept:
     related: tuple[str, Mapping[str, tuple[str, ...]]] | None
 
 
-_KEPT: dict[Path, _Kept] = {}
-_READERS: dict[Path, sqlite3.Connection] = {}
+class CacheMemory:
+    """What one process keeps of its build caches between builds: one reader per cache, shared
+    by builds and threads (the preview server's rebuilds run on its watcher's thread), and for
+    a process that asks (BuildState's `remember`), the state its last build saved. Owned by
+    whoever owns the process (pipeline/process.py), which closes it before the process ends:
+    an unclosed reader leaves the database's write-ahead log files behind."""
+
+    def __init__(self) -> None:
+        self.kept: dict[Path, _Kept] = {}
+        self._readers: dict[Path, sqlite3.Connection] = {}
+
+    def reader(self, path: Path) -> sqlite3.Connection:
+        reader = self._readers.get(path)
+        if reader is None:
+            reader = self._readers[path] = sqlite3.connect(path, check_same_thread=False)
+        return reader
+
+    def close_reader(self, path: Path) -> None:
+        reader = self._readers.pop(path, None)
+        if reader is not None:
+            reader.close()
+
+    def forget(self, path: Path) -> None:
+        """Drop all that is held of the cache at `path`."""
+        self.close_reader(path)
+        self.kept.pop(path, None)
+
+    def close(self) -> None:
+        while self._readers:
+            self._readers.popitem()[1].close()
 
 
 def clock_holds(meta: Mapping[str, str], now: datetime) -> bool:
@@ -383,10 +405,3 @@ def clock_holds(meta: Mapping[str, str], now: datetime) -> bool:
     except (KeyError, ValueError):
         return False
     return built <= now < until
-
-
-def close_readers() -> None:
-    """Close the shared HTML readers: a process that ends without tearing down (cli.run) would
-    otherwise leave the cache's write-ahead log files behind."""
-    while _READERS:
-        _READERS.popitem()[1].close()

@@ -19,18 +19,18 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from pathlib import Path
 
 from sitegen.errors import SitegenError
+from sitegen.incremental.cache_rows import CachedSource
 from sitegen.incremental.edit_plan import edited_articles
-from sitegen.incremental.state import CachedSource
 from sitegen.load.config import SiteConfig
 from sitegen.model.urls import Urls
 from sitegen.output.file_writer import FileWriter
 from sitegen.output.write import WORK, discard
 from sitegen.render.search_record import with_body
-from sitegen.search.indexer import PagefindRun, index_language, records_salt
+from sitegen.search.pagefind import PagefindRun, index_language, records_salt
 from sitegen.search.records import Kept, fresh_folder, kept_records
 from sitegen.search.shards import Shard
 
@@ -190,40 +190,76 @@ def early_index(
         periods = sorted(os.listdir(home))
     except OSError:
         return None
+    found = _edited_bodies(config, [sources[rel] for rel in edited], periods)
+    if found is None:
+        return None
+    period, bodies = found
+    salt = records_salt(settings, config)
+    kept = _kept_folder(home / period, salt, bodies.keys())
+    if kept is None:
+        return None
+    records = _edited_records(home / period, bodies)
+    if records is None:
+        return None
+    try:
+        language = index_language(config.language)
+        return EarlyIndex(home, period, kept, records, output, salt, language, threads)
+    except (KeyError, OSError):
+        return None
+
+
+def _edited_bodies(
+    config: SiteConfig, edited: Iterable[CachedSource], periods: list[str]
+) -> tuple[str, dict[str, str]] | None:
+    """The period all the `edited` stories fall in (one of `periods`, the kept folders) and
+    their bodies by page; None when they fall in none or in more than one."""
     urls = Urls(config.permalinks, config.base_url)
     bodies: dict[str, str] = {}
     period = ""
-    for rel in edited:
-        cached = sources[rel]
-        assert cached.draft is not None
-        draft = cached.draft[1]
-        if draft.date is None or not draft.url or cached.markup is None:
+    for cached in edited:
+        found = _edited_page(cached, urls)
+        if found is None:
             return None
+        day, page, body = found
         # Shards hold consecutive days and their folders are named by their first day.
-        day = draft.date.date().isoformat()
         here = max((p for p in periods if p <= day), default="")
         if not here or period not in ("", here):
             return None
         period = here
-        bodies[urls.output_path(draft.url)] = cached.markup.html
-    if (home / period).is_symlink():
+        bodies[page] = body
+    return period, bodies
+
+
+def _edited_page(cached: CachedSource, urls: Urls) -> tuple[str, str, str] | None:
+    """An edited story's day, page and body; None when it has no date, address or body."""
+    assert cached.checked is not None
+    draft = cached.checked.front_matter
+    if draft.date is None or not draft.url or cached.markup is None:
+        return None
+    return draft.date.date().isoformat(), urls.output_path(draft.url), cached.markup.html
+
+
+def _kept_folder(folder: Path, salt: str, pages: Set[str]) -> Kept | None:
+    """The kept records of `folder` when it holds every one of `pages` under `salt`."""
+    if folder.is_symlink():
         return None  # not a folder we made (search_records leaves those alone too)
-    salt = records_salt(settings, config)
-    kept = kept_records(home / period, salt)
-    if kept is None or not bodies.keys() <= kept.keys():
+    kept = kept_records(folder, salt)
+    if kept is None or not pages <= kept.keys():
         return None  # another salt's folder, or a story not indexed last time (a draft, say)
+    return kept
+
+
+def _edited_records(folder: Path, bodies: Mapping[str, str]) -> dict[str, bytes] | None:
+    """The kept records in `folder` of the pages in `bodies`, with those bodies; None when one
+    cannot be read or rewritten."""
     records = {}
     for page, body in bodies.items():
         try:
-            old = (home / period / page).read_bytes()
+            old = (folder / page).read_bytes()
         except OSError:
             return None
         new = with_body(old, body)
         if new is None:
             return None
         records[page] = new
-    try:
-        language = index_language(config.language)
-        return EarlyIndex(home, period, kept, records, output, salt, language, threads)
-    except (KeyError, OSError):
-        return None
+    return records

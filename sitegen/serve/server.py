@@ -33,6 +33,7 @@ from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.load.config import CONFIG_NAME, load_config
 from sitegen.model.site import BuildOptions
 from sitegen.output.write import _SPARE, MIRROR_AFTER, SpareMirror
+from sitegen.pipeline.process import BuildProcess
 from sitegen.serve.addresses import check_port, listen_error, local_url
 from sitegen.serve.guard import host_guard
 from sitegen.serve.handler import LOGGER, PreviewServer, configure_logging
@@ -189,7 +190,7 @@ def serve(
         raise listen_error(request.host, request.port, exc) from None
     finally:
         watcher.stop()
-        preview.stop_mirror()
+        preview.stop()
 
 
 class _Preview:
@@ -198,6 +199,9 @@ class _Preview:
 
     def __init__(self, request: ServeRequest, on_build: Callable[[BuildReport], None]) -> None:
         self.root = request.root
+        self.process = BuildProcess(remembers=True)
+        """Many builds in one process: each keeps what it saved for the next (the cache's
+        rows, its reader), closed when the server stops (stop)."""
         self.folder = preview_folder(request.root, request.port)
         self._overrides: dict[str, Any] = {"base_url": local_url(request.host, request.port)}
         self._request = BuildRequest(
@@ -206,7 +210,7 @@ class _Preview:
             overrides=self._overrides,
             options=request.options,
             cache_dir=request.root / PREVIEW_CACHE / str(request.port),
-            remember=True,
+            process=self.process,
         )
         self._on_build = on_build
         self._built = False
@@ -265,6 +269,10 @@ class _Preview:
         if self._mirror is not None:
             self._mirror.stop()
             self._mirror = None
+
+    def stop(self) -> None:
+        self.stop_mirror()
+        self.process.close()
 
     def watched(self) -> list[Path]:
         return watched_paths(self.root, self.theme)

@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "sitegen"
 CORE = ("load", "model", "render")
-OUTER = ("incremental", "search", "output", "serve", "cli", "build")
+OUTER = ("incremental", "search", "output", "serve", "cli", "pipeline", "build")
 
 
 def _modules() -> dict[str, Path]:

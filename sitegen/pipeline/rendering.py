@@ -1,0 +1,181 @@
+"""Stage 4, render: each planned page rendered into the staged output unless its fingerprint
+says the live output already has it (then that file is carried over); then the static files
+copied the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sitegen.errors import BuildError, SitegenError
+from sitegen.incremental.cache import ShownArticles
+from sitegen.incremental.stamps import static_fingerprint
+from sitegen.output.write import Stage
+from sitegen.pipeline.clock import Clock
+from sitegen.pipeline.prepare import Plan
+from sitegen.render.jobs import RenderJob
+from sitegen.render.templates import render_template
+
+MAX_TEMPLATE_ERRORS = 20
+
+
+@dataclass
+class Written:
+    """What rendering and copying left: every output's fingerprint, the articles each page
+    shows, and the pages carried over from the live output unchanged."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    carried: list[str] = field(default_factory=list)
+
+
+class PageWriter:
+    """Writes the planned pages of `plan` into `stage`. `previous`: the live output's
+    fingerprints; `kept`: its pages that the plan left out, since no edit reached them
+    (pages.plan_pages); `shown`: told which articles each re-rendered page shows."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        kept: list[str],
+        stage: Stage,
+        previous: Mapping[str, str],
+        shown: ShownArticles | None,
+    ) -> None:
+        self.plan, self.stage, self.previous, self.shown = plan, stage, previous, shown
+        self.written = Written(
+            fingerprints={path: previous[path] for path in kept}, carried=[*kept]
+        )
+        self.todo = self._sort_out()
+        """The pages to render: those the live output does not have as fingerprinted."""
+        self.renderer = Renderer(plan)
+
+    def _sort_out(self) -> list[RenderJob]:
+        todo = []
+        for job in self.plan.jobs:
+            fingerprint = job.fingerprint(self.plan.global_digest)
+            self.written.fingerprints[job.path] = fingerprint
+            same = self.previous.get(job.path) == fingerprint
+            if same and self.stage.previous_has(job.path):
+                self.written.carried.append(job.path)
+                continue
+            if self.shown is not None and not same:
+                self.shown.record(job)
+            todo.append(job)
+        return todo
+
+    def finish(self, clock: Clock) -> Written:
+        """Render (the rest of) the pages, then copy the static files."""
+        errors = _Errors()
+        self._render_pages(errors, clock)
+        errors.raise_any()
+        self.stage.carry(self.written.carried)
+        clock.lap("render")
+        self._copy_static()
+        self.written.shown = self.shown.shown if self.shown is not None else {}
+        return self.written
+
+    def _render_pages(self, errors: _Errors, clock: Clock) -> None:
+        for done, index in enumerate(range(len(self.todo)), start=1):
+            self._take(self._render(index), errors)
+            if errors.full:
+                break  # one broken template need not fail every page
+            if done % 200 == 0:
+                clock.tick("render", done, len(self.todo))
+
+    def _render(self, index: int) -> tuple[int, bytes | None, SitegenError | None]:
+        job = self.todo[index]
+        data = self.renderer.render(job)
+        return index, data, self.renderer.failed if data is None else None
+
+    def _take(self, record: tuple[int, bytes | None, SitegenError | None], errors: _Errors) -> None:
+        index, data, error = record
+        if error is not None:
+            errors.add(index, error)
+        elif data is not None and not errors:
+            job = self.todo[index]
+            self.stage.write_unless_same(job.path, data, self.plan.output / job.path)
+
+    def _copy_static(self) -> None:
+        plan, stage, written = self.plan, self.stage, self.written
+        for rel, source in sorted(plan.static.items()):
+            fingerprint = static_fingerprint(source)  # stamps.py: not size and time alone
+            written.fingerprints[rel] = fingerprint
+            if self.shown is not None:
+                self.shown.copy(rel)
+            old = plan.output / rel
+            if self.previous.get(rel) == fingerprint and old.is_file():
+                stage.link_or_copy(rel, old)
+            else:
+                stage.copy(rel, source)
+
+
+class _Errors:
+    """Template errors by the index of the page that raised them: reported in page order,
+    each once, at most MAX_TEMPLATE_ERRORS."""
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, SitegenError]] = []
+        self._seen: set[str] = set()
+
+    def add(self, index: int, error: SitegenError) -> None:
+        if str(error) not in self._seen:
+            self._seen.add(str(error))
+            self._found.append((index, error))
+
+    def __bool__(self) -> bool:
+        return bool(self._found)
+
+    @property
+    def full(self) -> bool:
+        return len(self._found) >= MAX_TEMPLATE_ERRORS
+
+    def raise_any(self) -> None:
+        if self._found:
+            first = sorted(self._found, key=lambda found: found[0])[:MAX_TEMPLATE_ERRORS]
+            raise BuildError(error for _, error in first)
+
+
+def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
+    """Rendered outputs in plan order; template errors are collected and raised together."""
+    renderer = Renderer(plan)
+    for job in plan.jobs:
+        data = renderer.render(job)
+        if data is None:
+            if renderer.full:
+                break
+            continue
+        if not renderer.errors:
+            yield job.path, data
+    renderer.raise_errors()
+
+
+class Renderer:
+    """Renders jobs, collecting template errors: each reported once, at most
+    MAX_TEMPLATE_ERRORS, so one broken template does not print a line per page."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.env = plan.env
+        self.errors: list[SitegenError] = []
+        self.failed: SitegenError | None = None
+        """The error of the last page that failed."""
+        self._seen: set[str] = set()
+
+    def render(self, job: RenderJob) -> bytes | None:
+        """The page's bytes, or None when its template failed (the error is recorded)."""
+        try:
+            return render_template(self.env, job.template, job.context).encode("utf-8")
+        except SitegenError as exc:
+            self.failed = exc
+            if str(exc) not in self._seen:
+                self._seen.add(str(exc))
+                self.errors.append(exc)
+            return None
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= MAX_TEMPLATE_ERRORS
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise BuildError(self.errors)
