@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 from sitegen import __version__
 from sitegen.errors import Reporter
 from sitegen.incremental.cache import BuildCache, LastBuild, NullCache, Saved, SiteCache, folder_id
-from sitegen.incremental.state import BuildState
+from sitegen.incremental.state import DATABASE, BuildState
 from sitegen.load.config import load_config, require_site
 from sitegen.model.site import BuildOptions
 from sitegen.output.build_lock import BuildLock
@@ -142,14 +142,34 @@ def _build(
 
 @_collector_paused
 def check(request: BuildRequest, reporter: Reporter) -> int:
-    """Every validation of a build, rendering included, without writing anything."""
+    """Every validation of a build, rendering included, without writing anything; how many
+    pages it checked. With a cache (request.cache_dir), unchanged sources are not converted
+    or checked again, and a page is not rendered again when its fingerprint is one the last
+    successful build rendered: it rendered then, from the same inputs. The cache is read,
+    never saved; its trouble is not this command's to report."""
     inputs = _inputs(request)
-    cache, clock = NullCache(), Clock()
-    _, found = cache.scan(inputs.root, inputs.config, "")
-    with ExitStack() as cleanup:
-        search = SiteSearch(_search_settings(replace(request, cache_dir=None)), {}, cleanup)
-        plan = prepare_plan(inputs, reporter, clock, cache, found, search)
-    return sum(1 for _ in render_all(plan_everything(plan, reporter, clock)))
+    process = request.process or BuildProcess()
+    try:
+        cache = _open_cache(request, process, None) if _has_cache(request) else NullCache()
+        clock = Clock()
+        _, found = cache.scan(inputs.root, inputs.config, _request_key(request, inputs))
+        with ExitStack() as cleanup:
+            search = SiteSearch(_search_settings(replace(request, cache_dir=None)), {}, cleanup)
+            plan = prepare_plan(inputs, reporter, clock, cache, found, search)
+        plan = plan_everything(plan, reporter, clock)
+        rendered = cache.snapshot().outputs
+        todo = [j for j in plan.jobs if rendered.get(j.path) != j.fingerprint(plan.global_digest)]
+        for _ in render_all(replace(plan, jobs=tuple(todo))):
+            pass
+        return len(plan.jobs)
+    finally:
+        if request.process is None:
+            process.close()
+
+
+def _has_cache(request: BuildRequest) -> bool:
+    """A cache a build saved is there to use (check makes none)."""
+    return request.cache_dir is not None and (request.cache_dir / DATABASE).is_file()
 
 
 def _output(request: BuildRequest) -> Path:
@@ -171,7 +191,9 @@ def _inputs(request: BuildRequest) -> Inputs:
     )  # fmt: skip
 
 
-def _open_cache(request: BuildRequest, process: BuildProcess, reporter: Reporter) -> BuildCache:
+def _open_cache(
+    request: BuildRequest, process: BuildProcess, reporter: Reporter | None
+) -> BuildCache:
     if request.cache_dir is None:
         return NullCache()
     state = BuildState(

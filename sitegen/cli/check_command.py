@@ -4,18 +4,24 @@ annotations."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from sitegen.cli.messages import Failed, annotate, errors_of, warning_line
-from sitegen.cli.options import build_request, common_build_options
+from sitegen.cli.options import CACHE_FOLDER, build_request, common_build_options
 from sitegen.errors import Reporter, SitegenError
 
 
 @click.command(name="check")
 @common_build_options
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Convert and render everything, not using what the last build cached.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -32,13 +38,17 @@ def check_command(
     base_url: str | None,
     now: str | None,
     strict: bool,
+    no_cache: bool,
     fmt: str,
 ) -> None:
     """Validate the site (content, links, templates) without writing anything."""
     from sitegen.build import check
 
     reporter = Reporter()
-    request = build_request(source, output, drafts, future, base_url, now)
+    request = replace(
+        build_request(source, output, drafts, future, base_url, now),
+        cache_dir=None if no_cache else source / CACHE_FOLDER,
+    )
     errors: tuple[SitegenError, ...] = ()
     pages = 0
     try:
