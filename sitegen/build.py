@@ -118,6 +118,8 @@ def _build(
     last = cache.last_build(stamp, now, inputs.output)
     if last is not None:
         return _unchanged(last, inputs, reporter, clock)
+    if cache.restore_output(inputs.output):  # a CI run: the cache restored, no output
+        clock.lap("restore")
     # Entered before planning: a child process lists the spare it recycles meanwhile.
     with Stage(inputs.output, reuse_spare=not request.clean) as stage, ExitStack() as cleanup:
         search = SiteSearch(_search_settings(request), cache.snapshot().sources, cleanup)
@@ -200,7 +202,7 @@ def _open_cache(
         request.cache_dir, memory=process.cache_memory, remember=process.remembers,
         fresh=request.clean, reporter=reporter, root=request.root,
     )  # fmt: skip
-    return SiteCache(state, reuse=not request.clean)
+    return SiteCache(state, reuse=not request.clean, mirror=not process.remembers)
 
 
 def _request_key(request: BuildRequest, inputs: Inputs) -> str:
@@ -240,7 +242,7 @@ def _saved(
     kept: int,
 ) -> Saved:
     return Saved(
-        stamp=stamp, now=now, site=plan.site, config=plan.config, output_id=output_id,
+        stamp=stamp, now=now, output=plan.output, site=plan.site, config=plan.config, output_id=output_id,
         frame=plan.frame, sources=plan.sources, changed_sources=plan.changed_sources,
         related=plan.related, fingerprints=written.fingerprints,
         shown=written.shown, pages=len(plan.jobs) + kept,

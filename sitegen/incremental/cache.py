@@ -8,6 +8,7 @@ questions and never looks behind them; load, model and render know neither."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ import jinja2
 
 from sitegen.errors import Reporter, SitegenError
 from sitegen.incremental.edit_plan import digest_owners, shows, touched_jobs
+from sitegen.incremental.mirror import OutputMirror
 from sitegen.incremental.reuse import CachedRelated, KeptTemplates, Stored
 from sitegen.incremental.stamps import input_stamp
 from sitegen.incremental.state import BuildState, CachedSource, Snapshot, clock_holds
@@ -45,6 +47,7 @@ class Saved:
 
     stamp: str
     now: datetime
+    output: Path
     site: Site
     config: SiteConfig
     output_id: str
@@ -93,8 +96,14 @@ class BuildCache(Protocol):
 
     def templates(self) -> jinja2.BytecodeCache | None: ...
 
+    def restore_output(self, output: Path) -> int:
+        """When there is no output folder, make one of the last build's output as the cache
+        kept it (mirror.py); how many files that restored."""
+        ...
+
     def fingerprints(self, output: Path) -> Mapping[str, str]:
-        """The last build's output fingerprints, if `output` is still the folder it wrote."""
+        """The last build's output fingerprints, if `output` is still the folder it wrote (or
+        the one restore_output made of it)."""
         ...
 
     def edited_pages(
@@ -149,6 +158,9 @@ class NullCache:
     def templates(self) -> jinja2.BytecodeCache | None:
         return None
 
+    def restore_output(self, output: Path) -> int:
+        return 0
+
     def fingerprints(self, output: Path) -> Mapping[str, str]:
         return {}
 
@@ -169,9 +181,14 @@ class SiteCache:
     """The cache in a folder (state.py). `reuse` False (a --clean build): nothing is read from
     it, and it is written afresh for the next build."""
 
-    def __init__(self, state: BuildState, *, reuse: bool) -> None:
+    def __init__(self, state: BuildState, *, reuse: bool, mirror: bool = True) -> None:
         self.state = state
         self.reuse = reuse
+        self._mirror = OutputMirror(state.folder) if mirror else None
+        """The last output, kept for a build that finds none (a CI run); not kept by the
+        preview server, which keeps its output folder."""
+        self._restored: str | None = None
+        """The folder_id of the output restore_output made."""
         self._snapshot: Snapshot | None = None
 
     def scan(self, root: Path, config: SiteConfig, key: str) -> tuple[str, Sequence[FoundSource]]:
@@ -202,11 +219,23 @@ class SiteCache:
     def templates(self) -> jinja2.BytecodeCache | None:
         return KeptTemplates(self.state, reuse=self.reuse)
 
+    def restore_output(self, output: Path) -> int:
+        if self._mirror is None or not self.reuse or os.path.lexists(output):
+            return 0
+        build = self.snapshot().meta.get("output_id")
+        restored = self._mirror.restore(output, build) if build else 0
+        if restored:
+            self._restored = folder_id(output)
+        return restored
+
     def fingerprints(self, output: Path) -> Mapping[str, str]:
         # Fingerprints describe one output folder: if a build was killed between swapping its
         # output in and saving the cache, the folder is not the one the cache knows. Rebuild.
         snapshot = self.snapshot()
-        trusted = output.is_dir() and snapshot.meta.get("output_id") == folder_id(output)
+        if not output.is_dir():
+            return {}
+        here = folder_id(output)
+        trusted = here in (snapshot.meta.get("output_id"), self._restored)
         return snapshot.outputs if trusted else {}
 
     def edited_pages(
@@ -237,6 +266,17 @@ class SiteCache:
             # The output is in place; the cache left as it was no longer describes it, and the
             # next build, finding another output folder, rebuilds everything.
             self._cannot_save(exc, reporter, root)
+            return
+        if self._mirror is not None:
+            try:
+                self._mirror.update(saved.output, saved.output_id)
+            except OSError as exc:
+                reporter.warn(
+                    display_path(self._mirror.folder, root), None,
+                    f"the build cache's copy of the output could not be saved "
+                    f"({exc.strerror or exc}); a build that finds no output folder will render "
+                    "every page",
+                )  # fmt: skip
 
     def _cannot_save(self, exc: OSError, reporter: Reporter, root: Path) -> None:
         reporter.warn(
