@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -127,6 +128,9 @@ def _build(
         previous = cache.fingerprints(inputs.output)
         plan, kept = plan_pages(plan, reporter, clock, cache, previous, stage, now)
         pages = PageWriter(plan, kept, stage, previous, cache.shown_by(plan.planner.digests))
+        cleanup.callback(pages.stop)
+        pages.fork(request.jobs or os.cpu_count() or 1)  # before search starts its threads
+        clock.lap("render")
         search.start(stage, _searched(plan))  # on other threads, while pages render
         clock.lap("search")
         written = pages.finish(clock)

@@ -22,6 +22,7 @@ renderer knows it exists. When in doubt it answers "rebuild"."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
 import uuid
@@ -373,8 +374,13 @@ class CacheMemory:
     def __init__(self) -> None:
         self.kept: dict[Path, _Kept] = {}
         self._readers: dict[Path, sqlite3.Connection] = {}
+        self._pid = os.getpid()
 
     def reader(self, path: Path) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            # A forked child (pipeline/render_workers.py): a connection must not cross a fork.
+            # The parent's are left alone, neither used nor closed here.
+            self._readers, self._pid = {}, os.getpid()
         reader = self._readers.get(path)
         if reader is None:
             reader = self._readers[path] = sqlite3.connect(path, check_same_thread=False)

@@ -1,6 +1,6 @@
 """Stage 4, render: each planned page rendered into the staged output unless its fingerprint
-says the live output already has it (then that file is carried over); then the static files
-copied the same way."""
+says the live output already has it (then that file is carried over), on every core when
+there are many (render_workers.py); then the static files copied the same way."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from sitegen.errors import BuildError, SitegenError
 from sitegen.incremental.cache import ShownArticles
 from sitegen.incremental.stamps import static_fingerprint
-from sitegen.output.write import Stage
+from sitegen.output.write import WORK, Stage
 from sitegen.pipeline.clock import Clock
 from sitegen.pipeline.prepare import Plan
+from sitegen.pipeline.render_workers import ForkedRenders, Rendered, fork_renders
 from sitegen.render.jobs import RenderJob
 from sitegen.render.templates import render_template
 
@@ -49,6 +50,7 @@ class PageWriter:
         self.todo = self._sort_out()
         """The pages to render: those the live output does not have as fingerprinted."""
         self.renderer = Renderer(plan)
+        self._forked: ForkedRenders | None = None
 
     def _sort_out(self) -> list[RenderJob]:
         todo = []
@@ -64,10 +66,23 @@ class PageWriter:
             todo.append(job)
         return todo
 
+    def fork(self, workers: int) -> None:
+        """Share the pages out to child processes when there are many (render_workers.py).
+        Before any other thread starts: a fork is not safe beside one."""
+        prefix = WORK.format(name=self.plan.output.name) + "render-"
+        parent = self.plan.output.parent
+        self._forked = fork_renders(self.todo, workers, parent, prefix, self._render, self._warm)
+
     def finish(self, clock: Clock) -> Written:
         """Render (the rest of) the pages, then copy the static files."""
         errors = _Errors()
-        self._render_pages(errors, clock)
+        try:
+            self._render_own(errors, clock)
+            if self._forked is not None:
+                for record in self._forked.results(self._render):
+                    self._take(record, errors)
+        finally:
+            self.stop()
         errors.raise_any()
         self.stage.carry(self.written.carried)
         clock.lap("render")
@@ -75,20 +90,34 @@ class PageWriter:
         self.written.shown = self.shown.shown if self.shown is not None else {}
         return self.written
 
-    def _render_pages(self, errors: _Errors, clock: Clock) -> None:
-        for done, index in enumerate(range(len(self.todo)), start=1):
+    def _warm(self) -> None:
+        """Load every template the pages use, once here, not again in every child."""
+        for name in sorted({job.template for job in self.todo}):
+            self.plan.env.get_template(name)
+
+    def stop(self) -> None:
+        """End the children still rendering, if any (a build that fails early)."""
+        if self._forked is not None:
+            self._forked.stop()
+            self._forked = None
+
+    def _render_own(self, errors: _Errors, clock: Clock) -> None:
+        forked = self._forked
+        own = forked.own() if forked is not None else range(len(self.todo))
+        share = forked.workers if forked is not None else 1
+        for done, index in enumerate(own, start=1):
             self._take(self._render(index), errors)
-            if errors.full:
+            if forked is None and errors.full:
                 break  # one broken template need not fail every page
             if done % 200 == 0:
-                clock.tick("render", done, len(self.todo))
+                clock.tick("render", done * share, len(self.todo))
 
-    def _render(self, index: int) -> tuple[int, bytes | None, SitegenError | None]:
+    def _render(self, index: int) -> Rendered:
         job = self.todo[index]
         data = self.renderer.render(job)
         return index, data, self.renderer.failed if data is None else None
 
-    def _take(self, record: tuple[int, bytes | None, SitegenError | None], errors: _Errors) -> None:
+    def _take(self, record: Rendered, errors: _Errors) -> None:
         index, data, error = record
         if error is not None:
             errors.add(index, error)
@@ -112,7 +141,7 @@ class PageWriter:
 
 class _Errors:
     """Template errors by the index of the page that raised them: reported in page order,
-    each once, at most MAX_TEMPLATE_ERRORS."""
+    each once, at most MAX_TEMPLATE_ERRORS, whichever process rendered the pages."""
 
     def __init__(self) -> None:
         self._found: list[tuple[int, SitegenError]] = []
