@@ -289,7 +289,7 @@ def test_a_clock_at_the_ends_of_time_fails_without_a_traceback(
     )
     result = CliRunner().invoke(main, [command, "-s", str(site), "--now", now])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    # 1: the model refuses the clock; 2 once cli.py's _parse_now refuses it as a usage error.
+    # 1: the model refuses the clock; 2 once cli/options.py's parse_now refuses it as a usage error.
     assert result.exit_code in (1, 2), result.output
     assert "between the years 1000 and 9000" in result.output
 

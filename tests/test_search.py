@@ -489,7 +489,7 @@ def test_an_edit_reindexes_only_the_shard_holding_the_story(
 def test_a_reindexed_shard_writes_only_the_records_that_changed(
     make_site: MakeSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The cache keeps each shard's records (search_records.py): re-indexing the shard of an
+    """The cache keeps each shard's records (search/records.py): re-indexing the shard of an
     edited story writes that story's record alone, and the index equals a clean build's."""
     import sitegen.render.plan
     from sitegen.search.records import RECORDS_FOLDER

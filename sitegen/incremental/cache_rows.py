@@ -17,7 +17,7 @@ from sitegen.incremental.cache_db import READ_ERRORS, checksum, connect, connect
 from sitegen.lazy import Lazy
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
-from sitegen.model.articles import ArticleDraft
+from sitegen.model.articles import ArticleFrontMatter
 
 BUCKETS = 64
 """Sources are pickled in this many groups, by a hash of their path: 10,000 rows unpickled
@@ -46,7 +46,7 @@ class CheckedArticle:
 
     settings_key: str
     """The settings it was checked under: checked again when they change."""
-    front_matter: ArticleDraft
+    front_matter: ArticleFrontMatter
     related_key: str
     """What related_articles reads of the article (reuse.related_key)."""
 

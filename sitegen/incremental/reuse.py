@@ -23,7 +23,7 @@ from sitegen.incremental.state import BuildState, CachedSource, Snapshot
 from sitegen.load.config import RelatedConfig, SiteConfig
 from sitegen.load.markup import Converter
 from sitegen.load.sources import FoundSource, SourceFile, read_source, unreadable_message
-from sitegen.model.articles import article_draft
+from sitegen.model.articles import check_front_matter
 from sitegen.model.entities import Article
 from sitegen.model.related import related_articles
 from sitegen.model.urls import Urls
@@ -140,7 +140,7 @@ def with_checked(
         if c.source.kind != "article" or c.markup is None:
             continue
         if c.checked is None or c.checked.settings_key != key:
-            d = article_draft(c.source, c.markup, config, urls)
+            d = check_front_matter(c.source, c.markup, config, urls)
             related = ""
             if d.date is not None:
                 tags = [slug for slug, _ in d.tags]
@@ -169,7 +169,7 @@ class KeptTemplates(jinja2.BytecodeCache):
 
 class CachedRelated:
     """related_articles, reused from the cache while nothing it reads has changed. `keys`
-    holds, by source, what it reads of each article, as cached with the article's draft."""
+    holds, by source, what it reads of each article, as cached with its checked front matter."""
 
     def __init__(self, state: BuildState | None, keys: Mapping[str, str]) -> None:
         self.state = state

@@ -1,6 +1,6 @@
 """The build cache of one site: parsed sources with their converted Markdown and checked front
 matter, related-article lists, compiled templates, and the fingerprint of every output (the
-search records beside it are search_records.py's). One SQLite file, written in one transaction
+search records beside it are search/records.py's). One SQLite file, written in one transaction
 at the end of a successful build, so a killed or failed build leaves the previous cache intact.
 
 A source is stored in two places: what every build needs (its front matter, what its Markdown
@@ -49,9 +49,9 @@ from sitegen.incremental.cache_rows import bucket_inserts, bucket_of, read_bucke
 from sitegen.incremental.cache_rows import empty_snapshot as empty_snapshot
 from sitegen.load.sources import display_path
 
-SCHEMA = f"9:{__version__}"
+SCHEMA = f"10:{__version__}"
 """Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;
-9: a digest with every blob)."""
+9: a digest with every blob; 10: checked front matter as a named record)."""
 DATABASE = "state.sqlite"
 """The cache's SQLite file, in the cache folder."""
 

@@ -1,5 +1,5 @@
 """What HTML a body may carry: the newsroom allow-list of tags and attributes, which addresses
-are scripts, and which hosts an embed may load from. Plain Python with no parser: _sanitize.py
+are scripts, and which hosts an embed may load from. Plain Python with no parser: load/sanitize.py
 applies it to raw HTML (with nh3), markup.py to the attributes Markdown writes."""
 
 from __future__ import annotations

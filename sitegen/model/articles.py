@@ -1,6 +1,6 @@
-"""Articles from sources, in two steps. `article_draft` checks what an article takes from its
+"""Articles from sources, in two steps. `check_front_matter` checks what an article takes from its
 own file: a pure function of the file, its Markdown and the settings, which the build cache
-keeps beside the file's parse. `article_from_draft` adds what it takes from the rest of the site:
+keeps beside the file's parse. `article_from_front_matter` adds what it takes from the rest of the site:
 its authors' profiles, the section and tag names as first spelled, the image's file."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sitegen.load.sources import SourceFile
 from sitegen.model.entities import Article, Author, Body, Correction, Image
 from sitegen.model.entries import Fields, nfc, parse_date, safe_url, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
-from sitegen.model.terms import Terms, draft_category, draft_tags
+from sitegen.model.terms import Terms, front_matter_category, front_matter_tags
 from sitegen.model.text import derive_summary, reading_minutes
 from sitegen.model.urls import Urls
 
@@ -50,7 +50,7 @@ _COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "
 
 
 @dataclass(frozen=True)
-class DraftImage:
+class FrontMatterImage:
     """The image keys of one article as written, checked on their own."""
 
     src: str
@@ -64,10 +64,10 @@ class DraftImage:
 
 
 @dataclass(frozen=True)
-class ArticleDraft:
+class ArticleFrontMatter:
     """What an article takes from its own file, checked: article_entry without the rest of the
     site. A pure function of the file, its Markdown and the settings, so the build cache keeps
-    it beside the file's parse; `article_from_draft` adds authors, sections, tags and images."""
+    it beside the file's parse; `article_from_front_matter` adds authors, sections, tags and images."""
 
     title: str
     date: datetime | None
@@ -80,7 +80,7 @@ class ArticleDraft:
     tags: tuple[tuple[str, str], ...]
     """(slug, name) of each tag, the first spelling of each slug."""
     slug: str
-    image: DraftImage | None
+    image: FrontMatterImage | None
     summary: str
     reading_time: int
     draft: bool
@@ -95,17 +95,19 @@ class ArticleDraft:
     """(line, message), reported after those that depend on the rest of the site."""
 
 
-def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Urls) -> ArticleDraft:
+def check_front_matter(
+    source: SourceFile, markup: Markup, config: SiteConfig, u: Urls
+) -> ArticleFrontMatter:
     errors: list[SitegenError] = []
     warnings: list[tuple[int, str]] = []
     f = Fields(source, errors)
     title = f.text("title", required=True)
     when, updated = _dates(f, config)
     author_slugs = _author_slugs(f, warnings)
-    category_name, cslug = draft_category(f)
-    tags = draft_tags(f, warnings)
-    slug = _draft_slug(f, title)
-    image = _draft_image(f)
+    category_name, cslug = front_matter_category(f)
+    tags = front_matter_tags(f, warnings)
+    slug = _front_matter_slug(f, title)
+    image = _front_matter_image(f)
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
     reading = f.number("reading_time") or reading_minutes(
         markup.word_count, config.words_per_minute
@@ -113,7 +115,7 @@ def article_draft(source: SourceFile, markup: Markup, config: SiteConfig, u: Url
     draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
     corrections = _corrections(f, config)
     _check_body(f, title, markup, warnings)
-    return ArticleDraft(
+    return ArticleFrontMatter(
         title=title,
         date=when,
         updated=updated,
@@ -178,7 +180,7 @@ def _author_slugs(f: Fields, warnings: list[tuple[int, str]]) -> tuple[str, ...]
     return unique
 
 
-def _draft_slug(f: Fields, title: str) -> str:
+def _front_matter_slug(f: Fields, title: str) -> str:
     """`slug:` (in composed Unicode, NFC) or the title's slug; '' with an error if neither."""
     slug = nfc(f.text("slug")) or slugify(title) or ""
     if title and not slug:
@@ -190,7 +192,7 @@ def _draft_slug(f: Fields, title: str) -> str:
 
 @dataclass(frozen=True)
 class Known:
-    """What article_from_draft takes from the rest of the site."""
+    """What article_from_front_matter takes from the rest of the site."""
 
     urls: Urls
     authors: Mapping[str, Author]
@@ -202,8 +204,8 @@ class Known:
     terms: Terms
 
 
-def article_from_draft(
-    d: ArticleDraft,
+def article_from_front_matter(
+    d: ArticleFrontMatter,
     source: SourceFile,
     markup: Markup,
     known: Known,
@@ -271,7 +273,7 @@ def _byline(f: Fields, slugs: tuple[str, ...], known: Known) -> tuple[Author, ..
     return tuple(byline)
 
 
-def _draft_image(f: Fields) -> DraftImage | None:
+def _front_matter_image(f: Fields) -> FrontMatterImage | None:
     src = safe_url(f, "image", f.text("image"))
     if not src:
         return None
@@ -280,11 +282,15 @@ def _draft_image(f: Fields) -> DraftImage | None:
     late = Fields(f.source, [])
     width, height = late.number("image_width"), late.number("image_height")
     caption, credit = late.text("image_caption"), late.text("image_credit")
-    return DraftImage(src, alt, caption, credit, width, height, tuple(late.errors))
+    return FrontMatterImage(src, alt, caption, credit, width, height, tuple(late.errors))
 
 
 def _image(
-    f: Fields, d: DraftImage, u: Urls, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
+    f: Fields,
+    d: FrontMatterImage,
+    u: Urls,
+    image_sizes: Mapping[str, StaticInfo],
+    reporter: Reporter,
 ) -> Image | None:
     """The article's image, sized from its file in static/ when the front matter gives no
     size; None (with an error) when it is a file on the writer's computer."""
@@ -309,7 +315,7 @@ def _image(
     )
 
 
-def _image_size(d: DraftImage, info: StaticInfo | None) -> tuple[int | None, int | None]:
+def _image_size(d: FrontMatterImage, info: StaticInfo | None) -> tuple[int | None, int | None]:
     """The size the front matter gives, else the file's: both from one of them, so that a
     width and a height from different places never distort the image."""
     if (d.width is None or d.height is None) and info:
@@ -318,7 +324,7 @@ def _image_size(d: DraftImage, info: StaticInfo | None) -> tuple[int | None, int
 
 
 def _image_is_usable(
-    f: Fields, d: DraftImage, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
+    f: Fields, d: FrontMatterImage, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
 ) -> bool:
     """False (an error) for a path on the writer's computer, which no reader can load; a site
     path missing from static/ or a missing alt text is only warned about (one of them)."""

@@ -14,7 +14,12 @@ from sitegen.load.assets import StaticInfo
 from sitegen.load.config import RelatedConfig, SiteConfig
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
-from sitegen.model.articles import ArticleDraft, Known, article_draft, article_from_draft
+from sitegen.model.articles import (
+    ArticleFrontMatter,
+    Known,
+    article_from_front_matter,
+    check_front_matter,
+)
 from sitegen.model.collisions import duplicate_urls, same_file_urls
 from sitegen.model.dates import clock_errors, whole_minutes
 from sitegen.model.entities import (
@@ -50,10 +55,10 @@ def build_site(
     image_sizes: Mapping[str, StaticInfo],
     reporter: Reporter,
     relate: RelateFunction = related_articles,
-    drafts: Mapping[str, ArticleDraft] | None = None,
+    front_matter: Mapping[str, ArticleFrontMatter] | None = None,
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content. `relate` computes
-    related articles and `drafts` holds articles' own checked front matter by source path
+    related articles and `front_matter` holds articles' own checked front matter by source path
     (the build passes cached versions of both; what is missing is worked out here)."""
     errors: list[SitegenError] = clock_errors(options.now)
     if errors:
@@ -63,7 +68,7 @@ def build_site(
     by_kind = _by_kind(sources)
     profiles = _authors(by_kind["author"], markups, config, u, reporter, errors)
     pages = _pages(by_kind["page"], markups, config, u, errors)
-    checked = _checked(by_kind["article"], markups, config, u, drafts or {})
+    checked = _checked(by_kind["article"], markups, config, u, front_matter or {})
     link_urls = _link_urls(checked, pages, profiles, options, now)
     broken_authors = {author_slug(s) for s in by_kind["author"] if s.rel not in profiles}
     authors = {a.slug: a for a in profiles.values()}
@@ -99,21 +104,23 @@ def _checked(
     markups: Mapping[str, Markup],
     config: SiteConfig,
     u: Urls,
-    drafts: Mapping[str, ArticleDraft],
-) -> list[tuple[SourceFile, ArticleDraft]]:
-    """Each article with its own checked front matter, from `drafts` if there."""
-    return [(s, drafts.get(s.rel) or article_draft(s, markups[s.rel], config, u)) for s in sources]
+    cached: Mapping[str, ArticleFrontMatter],
+) -> list[tuple[SourceFile, ArticleFrontMatter]]:
+    """Each article with its own checked front matter, from `cached` if there."""
+    return [
+        (s, cached.get(s.rel) or check_front_matter(s, markups[s.rel], config, u)) for s in sources
+    ]
 
 
 def _link_urls(
-    checked: Sequence[tuple[SourceFile, ArticleDraft]],
+    checked: Sequence[tuple[SourceFile, ArticleFrontMatter]],
     pages: Sequence[Page],
     profiles: Mapping[str, Author],
     options: BuildOptions,
     now: datetime,
 ) -> dict[str, str]:
     """The URLs internal links in article bodies point at, by source path. Worked out from the
-    drafts, they miss only articles that fail on something outside their own file, and then
+    checked front matter, they miss only articles that fail on something outside their own file, and then
     the build fails and no page is made: the links of every page actually written are the same
     as with the finished articles, and nothing needs redoing once those are known."""
     link_urls = {s.rel: d.url for s, d in checked if _published(d, options, now) and not d.errors}
@@ -136,7 +143,7 @@ class _Found:
 
 
 def _articles(
-    checked: Sequence[tuple[SourceFile, ArticleDraft]],
+    checked: Sequence[tuple[SourceFile, ArticleFrontMatter]],
     markups: Mapping[str, Markup],
     options: BuildOptions,
     now: datetime,
@@ -147,11 +154,13 @@ def _articles(
     published: list[Article] = []
     left_out: set[str] = set()
     next_release: datetime | None = None
-    for source, draft in checked:
-        article = article_from_draft(draft, source, markups[source.rel], known, reporter, errors)
+    for source, front in checked:
+        article = article_from_front_matter(
+            front, source, markups[source.rel], known, reporter, errors
+        )
         if article is None:
             continue
-        if _published(draft, options, now):
+        if _published(front, options, now):
             published.append(article)
         else:
             left_out.add(source.rel)
@@ -282,9 +291,9 @@ def _authors(
     return profiles
 
 
-def _published(draft: ArticleDraft, options: BuildOptions, now: datetime) -> bool:
+def _published(front: ArticleFrontMatter, options: BuildOptions, now: datetime) -> bool:
     return (
-        draft.date is not None
-        and (options.drafts or not draft.draft)
-        and (options.future or draft.date <= now)
+        front.date is not None
+        and (options.drafts or not front.draft)
+        and (options.future or front.date <= now)
     )

@@ -18,7 +18,7 @@ from sitegen.model.slugs import term_slug
 from sitegen.model.urls import Urls
 
 
-def draft_category(f: Fields) -> tuple[str, str]:
+def front_matter_category(f: Fields) -> tuple[str, str]:
     """The section's name as written and its slug ('' for each that is missing)."""
     name = f.text("category", required=True)
     if not name:
@@ -29,7 +29,7 @@ def draft_category(f: Fields) -> tuple[str, str]:
     return name, slug
 
 
-def draft_tags(f: Fields, warnings: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
+def front_matter_tags(f: Fields, warnings: list[tuple[int, str]]) -> tuple[tuple[str, str], ...]:
     """(slug, name) of each tag, the first spelling of each slug; a tag listed twice (or two
     spellings of one tag, `Ukraine` and `ukraine`) is kept once, with a warning."""
     tags: dict[str, str] = {}
@@ -58,7 +58,7 @@ def draft_tags(f: Fields, warnings: list[tuple[int, str]]) -> tuple[tuple[str, s
 @dataclass
 class Terms:
     """The site's sections and tags by slug, as first spelled, and the file that spelled each
-    first: filled in by article_from_draft as it meets them."""
+    first: filled in by article_from_front_matter as it meets them."""
 
     urls: Urls
     categories: dict[str, Category] = field(default_factory=dict)

@@ -76,7 +76,7 @@ class Plan:
     frame: str
     """What the site's shape depends on besides its sources (edit_plan.frame_digest)."""
     search_salt: str
-    """Everything but the stories that the search index depends on (search_record.py)."""
+    """Everything but the stories that the search index depends on (render/search_record.py)."""
     jobs: tuple[RenderJob, ...] = ()
 
 

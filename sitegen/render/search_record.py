@@ -26,7 +26,7 @@ from sitegen.model.entities import Article
 from sitegen.model.text import long_date
 
 BODY_MARK = "data-pagefind-body"
-"""The attribute that marks what Pagefind indexes of a record (search.py selects it)."""
+"""The attribute that marks what Pagefind indexes of a record (search/pagefind.py selects it)."""
 _SPACE = re.compile(
     "[\t\n\x0b\x0c\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
 )

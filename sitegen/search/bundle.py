@@ -1,4 +1,4 @@
-"""Pagefind's bundle made a function of the pages alone (search.py runs Pagefind).
+"""Pagefind's bundle made a function of the pages alone (search/pagefind.py runs Pagefind).
 
 Pagefind (1.5) writes its filter indexes, and the list of them in each language's pf_meta, in
 hash-map order, which changes from run to run (upstream says so in issue #638): the same pages

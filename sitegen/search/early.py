@@ -233,16 +233,16 @@ def _edited_bodies(
 def _edited_page(cached: CachedSource, urls: Urls) -> tuple[str, str, str] | None:
     """An edited story's day, page and body; None when it has no date, address or body."""
     assert cached.checked is not None
-    draft = cached.checked.front_matter
-    if draft.date is None or not draft.url or cached.markup is None:
+    front = cached.checked.front_matter
+    if front.date is None or not front.url or cached.markup is None:
         return None
-    return draft.date.date().isoformat(), urls.output_path(draft.url), cached.markup.html
+    return front.date.date().isoformat(), urls.output_path(front.url), cached.markup.html
 
 
 def _kept_folder(folder: Path, salt: str, pages: Set[str]) -> Kept | None:
     """The kept records of `folder` when it holds every one of `pages` under `salt`."""
     if folder.is_symlink():
-        return None  # not a folder we made (search_records leaves those alone too)
+        return None  # not a folder we made (search/records.py leaves those alone too)
     kept = kept_records(folder, salt)
     if kept is None or not pages <= kept.keys():
         return None  # another salt's folder, or a story not indexed last time (a draft, say)

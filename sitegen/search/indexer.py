@@ -6,7 +6,7 @@ filters, the date and lead image as meta and the date as sort key. Drafts and em
 articles are left out of a published build's model, so they never get a record (`--drafts`
 and `--future` previews index them, as they show them).
 
-Articles are indexed in shards (search_shards.py), each a Pagefind bundle in
+Articles are indexed in shards (search/shards.py), each a Pagefind bundle in
 `pagefind/<shard>/`, listed newest first in `pagefind/index.json` for the search page to merge.
 Pagefind runs as its own binary (pagefind.py), one process per shard that changed: one fewer at
 once than the build has workers (but at least one) while the build renders, as many as it has
@@ -65,7 +65,7 @@ class EarlyGuess(Protocol):
 
 class SearchIndexer:
     """Indexes the shards whose stories changed while the build goes on. Entering it fills
-    each such shard's record folder in a scratch folder beside the output (search_records.py:
+    each such shard's record folder in a scratch folder beside the output (search/records.py:
     the records that changed since the cache's copy, with `records` the cache's folder of
     them) and hands the shard to Pagefind, newest first, before any page is planned; Pagefind
     works in processes of its own, one shard at a time per worker, while the build renders on
@@ -115,7 +115,7 @@ class SearchIndexer:
         self._stopping = False
         self._work: Path | None = None
         self._early = early
-        """A guess at a shard, indexed since the sources were read (search_early.py)."""
+        """A guess at a shard, indexed since the sources were read (search/early.py)."""
 
     def __enter__(self) -> SearchIndexer:
         try:
@@ -224,7 +224,7 @@ class SearchIndexer:
 
     def _write_records(self, shard: Shard, record: Callable[[str], bytes]) -> None:
         """Each story's record at its page's path, so Pagefind gives results the page's URL;
-        only those that changed since the cache's copy (search_records.py). Made on the
+        only those that changed since the cache's copy (search/records.py). Made on the
         build's thread (a pool thread making many quick calls waits for the GIL at each); a
         folder laid out afresh is written by a helper process (file_writer.py)."""
         assert self._folders is not None

@@ -189,9 +189,9 @@ def _pagefind_command() -> tuple[str, ...]:
 
 @functools.cache
 def _record_code() -> str:
-    """Digest of the code that shapes the index: what a record holds (search_record.py and the
+    """Digest of the code that shapes the index: what a record holds (render/search_record.py and the
     dates of model/text.py), how Pagefind is given the records (this module) and how its bundle
-    is settled (search_bundle.py). A change to it re-indexes every shard, where pages see
+    is settled (search/bundle.py). A change to it re-indexes every shard, where pages see
     sitegen's version only: records change more often than releases. "unknown" where the
     source cannot be read (the version still counts)."""
     digest = hashlib.sha256()

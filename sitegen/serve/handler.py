@@ -1,12 +1,12 @@
 """The preview's HTTP side, on Tornado: the file handler, the live-reload websocket, the guard
-against DNS rebinding (preview_guard.py decides, every request passes it) and a server that
+against DNS rebinding (serve/guard.py decides, every request passes it) and a server that
 bounds its connections and survives running out of file descriptors.
 
 What livereload still gives us: the websocket protocol livereload.js speaks, livereload.js itself
 and the transform that injects its <script> into HTML responses. We build the application and
 the server ourselves (livereload's `Server.serve` offers no way to check Host headers, refuse
 other origins or limit connections) and leave out its /forcereload, which any web page could
-call. preview_watch.py is the only other module that imports livereload or Tornado."""
+call. serve/watch.py is the only other module that imports livereload or Tornado."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """`sitegen serve`: build a preview, serve it, and rebuild and reload browsers when sources change.
 
 It sits outside the pipeline: it calls `build()`, and nothing in the chain imports it. The parts:
-addresses.py (where it listens), preview_guard.py (which names it answers to, against DNS
-rebinding), preview_http.py (the Tornado server, its file handler and the live-reload websocket),
-preview_files.py (how files are served) and preview_watch.py (noticing saves and rebuilding).
-Only preview_http.py and preview_watch.py import livereload and Tornado, so the library can be
+addresses.py (where it listens), serve/guard.py (which names it answers to, against DNS
+rebinding), serve/handler.py (the Tornado server, its file handler and the live-reload websocket),
+serve/files.py (how files are served) and serve/watch.py (noticing saves and rebuilding).
+Only serve/handler.py and serve/watch.py import livereload and Tornado, so the library can be
 swapped later.
 Here: what a preview is (where it builds, how a build went, the page shown while it fails) and
 `serve`, which puts the parts together.
@@ -49,7 +49,7 @@ DEBOUNCE_SECONDS = 0.1
 """How long the sources must stay unchanged before a rebuild starts: file events mark the
 writes of one save (or one `git checkout`) milliseconds apart."""
 POLL_SECONDS = 0.1
-"""How often the sources are checked for changes (longer for big sites, see preview_watch.py)."""
+"""How often the sources are checked for changes (longer for big sites, see serve/watch.py)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class ServeRequest:
     """Woken by the system's file events (fs_events.py); else scanning alone finds changes."""
     allowed_hosts: tuple[str, ...] = ()
     """More names the server answers to (`--allowed-host`), NAME or NAME:PORT; see
-    preview_guard.py for the ones it always answers to."""
+    serve/guard.py for the ones it always answers to."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Which Host headers and websocket origins the preview server accepts (preview_guard.py)."""
+"""Which Host headers and websocket origins the preview server accepts (serve/guard.py)."""
 
 from __future__ import annotations
 
