@@ -31,6 +31,7 @@ from sitegen.pipeline.pages import plan_everything, plan_pages
 from sitegen.pipeline.prepare import Inputs, Plan, prepare_plan
 from sitegen.pipeline.process import BuildProcess
 from sitegen.pipeline.rendering import PageWriter, Written, render_all
+from sitegen.search.indexer import SEARCH_FOLDER
 from sitegen.search.site_search import Searched, SearchSettings, SiteSearch
 
 _P = ParamSpec("_P")
@@ -119,7 +120,8 @@ def _build(
     last = cache.last_build(stamp, now, inputs.output)
     if last is not None:
         return _unchanged(last, inputs, reporter, clock)
-    if cache.restore_output(inputs.output):  # a CI run: the cache restored, no output
+    # A CI run: the cache restored, no output. The search index is restored whole or not at all.
+    if cache.restore_output(inputs.output, [SEARCH_FOLDER], reporter, request.root):
         clock.lap("restore")
     # Entered before planning: a child process lists the spare it recycles meanwhile.
     with Stage(inputs.output, reuse_spare=not request.clean) as stage, ExitStack() as cleanup:
@@ -156,7 +158,11 @@ def check(request: BuildRequest, reporter: Reporter) -> int:
     inputs = _inputs(request)
     process = request.process or BuildProcess()
     try:
-        cache = _open_cache(request, process, None) if _has_cache(request) else NullCache()
+        cache = (
+            _open_cache(request, process, None, read_only=True)
+            if _has_cache(request)
+            else NullCache()
+        )
         clock = Clock()
         _, found = cache.scan(inputs.root, inputs.config, _request_key(request, inputs))
         with ExitStack() as cleanup:
@@ -198,15 +204,22 @@ def _inputs(request: BuildRequest) -> Inputs:
 
 
 def _open_cache(
-    request: BuildRequest, process: BuildProcess, reporter: Reporter | None
+    request: BuildRequest,
+    process: BuildProcess,
+    reporter: Reporter | None,
+    *,
+    read_only: bool = False,
 ) -> BuildCache:
+    """The build's cache; `read_only` (`check`): read, never written, its trouble unsaid."""
     if request.cache_dir is None:
         return NullCache()
     state = BuildState(
         request.cache_dir, memory=process.cache_memory, remember=process.remembers,
-        fresh=request.clean, reporter=reporter, root=request.root,
+        fresh=request.clean, reporter=reporter, root=request.root, read_only=read_only,
     )  # fmt: skip
-    return SiteCache(state, reuse=not request.clean, mirror=not process.remembers)
+    return SiteCache(
+        state, reuse=not request.clean, mirror=not process.remembers, read_only=read_only
+    )
 
 
 def _request_key(request: BuildRequest, inputs: Inputs) -> str:

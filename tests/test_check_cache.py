@@ -118,3 +118,35 @@ def test_the_command_uses_the_cache_unless_told_not_to(
     result = CliRunner().invoke(main, [*args, "--no-cache"])
     assert result.exit_code == 0, result.output
     assert len(work["rendered"]) > 0
+
+
+def _cache_files(site: Path) -> dict[str, bytes]:
+    """The database and its write-ahead log's frames (a reader of a WAL database may leave an
+    empty log and its index behind: no data)."""
+    folder = site / ".sitegen-cache"
+    wal = folder / "state.sqlite-wal"
+    frames = wal.read_bytes()[32:] if wal.is_file() else b""
+    return {"state.sqlite": (folder / "state.sqlite").read_bytes(), "wal frames": frames}
+
+
+def test_check_never_writes_the_cache(site: Path) -> None:
+    build(_request(site), Reporter())
+    path = site / "content" / STORY
+    path.write_text(path.read_text("utf-8").replace("Paragraph 5", "Paragraph five"), "utf-8")
+    before = _cache_files(site)
+    check(_request(site), Reporter())
+    assert _cache_files(site) == before
+
+
+def test_a_cache_of_another_version_is_left_alone(site: Path) -> None:
+    import sqlite3
+
+    pages = build(_request(site), Reporter()).pages
+    database = site / ".sitegen-cache" / "state.sqlite"
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE meta SET value = 'another' WHERE key = 'schema'")
+    before = _cache_files(site)
+    reporter = Reporter()
+    assert check(_request(site), reporter) == pages
+    assert not [w for w in reporter.warnings if "cache" in w.message]
+    assert _cache_files(site) == before

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.errors import Reporter
 from sitegen.incremental.mirror import MANIFEST, MIRROR
 from sitegen.model.site import BuildOptions
+from sitegen.pipeline.process import BuildProcess
 from sitegen.pipeline.rendering import Renderer
 from sitegen.render.jobs import RenderJob
 from tests.conftest import FIXED_NOW, SITES
@@ -186,3 +188,75 @@ def test_without_a_cache_nothing_is_restored_or_kept(tmp_path: Path) -> None:
     shutil.copytree(SITES / "basic" / "site", site)
     _build(site, cache=False)
     assert not (site / ".sitegen-cache").exists()
+
+
+def test_a_damaged_search_file_keeps_the_whole_index_out(first_run: Path, tmp_path: Path) -> None:
+    site = _checkout(first_run, tmp_path / "second")
+    mirror = site / ".sitegen-cache" / MIRROR
+    fragment = next(p for p in sorted((mirror / "pagefind").rglob("*")) if p.is_file())
+    fragment.write_bytes(fragment.read_bytes() + b"\0")
+    _build(site)
+    assert _tree(site / "output") == _clean_output(site, tmp_path)
+
+
+def test_a_save_without_the_copy_leaves_nothing_to_restore(first_run: Path, tmp_path: Path) -> None:
+    """A build that saves the cache but not its copy (the preview server's process, or one
+    killed in between) leaves the copy describing an older save: never restored."""
+    _edit(first_run)
+    request = BuildRequest(
+        first_run, first_run / "output", options=NOW, jobs=1,
+        cache_dir=first_run / ".sitegen-cache", process=BuildProcess(remembers=True),
+    )  # fmt: skip
+    build(request, Reporter())
+    site = _checkout(first_run, tmp_path / "second")
+    result = _build(site)
+    assert result.unchanged == 0
+    assert _tree(site / "output") == _clean_output(site, tmp_path)
+
+
+def test_a_file_that_becomes_a_folder_keeps_the_copy_working(
+    first_run: Path, tmp_path: Path
+) -> None:
+    extra = first_run / "static" / "extra"
+    extra.write_text("a file\n", encoding="utf-8")
+    _build(first_run)
+    extra.unlink()
+    extra.mkdir()
+    (extra / "inner.txt").write_text("now a folder\n", encoding="utf-8")
+    reporter = Reporter()
+    build(
+        BuildRequest(first_run, first_run / "output", options=NOW, jobs=1,
+                     cache_dir=first_run / ".sitegen-cache"),
+        reporter,
+    )  # fmt: skip
+    assert not [w for w in reporter.warnings if "copy of the output" in w.message]
+    assert _tree(first_run / ".sitegen-cache" / MIRROR) == _tree(first_run / "output")
+
+
+def test_a_cache_on_another_file_system_holds_copies_that_follow_the_output(
+    first_run: Path, tmp_path: Path
+) -> None:
+    """Where links cannot be made (/dev/shm is another file system here), the copy is a copy:
+    an inode the output frees and reuses must not pass for the file copied."""
+    shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp_path
+    cache = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        site = tmp_path / "apart"
+        shutil.copytree(SITES / "basic" / "site", site)
+
+        def run(clean: bool = False) -> BuildResult:
+            request = BuildRequest(
+                site, site / "output", options=NOW, jobs=1, cache_dir=cache, clean=clean
+            )
+            return build(request, Reporter())
+
+        run()
+        _edit(site)
+        shutil.rmtree(site / "output")
+        run(clean=True)
+        assert _tree(cache / MIRROR) == _tree(site / "output")
+        shutil.rmtree(site / "output")
+        run()
+        assert _tree(site / "output") == _clean_output(site, tmp_path)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Mapping, Sequence
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -96,9 +97,12 @@ class BuildCache(Protocol):
 
     def templates(self) -> jinja2.BytecodeCache | None: ...
 
-    def restore_output(self, output: Path) -> int:
+    def restore_output(
+        self, output: Path, whole: Iterable[str], reporter: Reporter, root: Path
+    ) -> int:
         """When there is no output folder, make one of the last build's output as the cache
-        kept it (mirror.py); how many files that restored."""
+        kept it (mirror.py; the folders in `whole` all or nothing); how many files that
+        restored. Trouble is a warning: the build goes on without."""
         ...
 
     def fingerprints(self, output: Path) -> Mapping[str, str]:
@@ -158,7 +162,9 @@ class NullCache:
     def templates(self) -> jinja2.BytecodeCache | None:
         return None
 
-    def restore_output(self, output: Path) -> int:
+    def restore_output(
+        self, output: Path, whole: Iterable[str], reporter: Reporter, root: Path
+    ) -> int:
         return 0
 
     def fingerprints(self, output: Path) -> Mapping[str, str]:
@@ -181,18 +187,24 @@ class SiteCache:
     """The cache in a folder (state.py). `reuse` False (a --clean build): nothing is read from
     it, and it is written afresh for the next build."""
 
-    def __init__(self, state: BuildState, *, reuse: bool, mirror: bool = True) -> None:
+    def __init__(
+        self, state: BuildState, *, reuse: bool, mirror: bool = True, read_only: bool = False
+    ) -> None:
         self.state = state
         self.reuse = reuse
-        self._mirror = OutputMirror(state.folder) if mirror else None
-        """The last output, kept for a build that finds none (a CI run); not kept by the
-        preview server, which keeps its output folder."""
+        self._mirror = OutputMirror(state.folder)
+        self._keeps_mirror = mirror and not read_only
+        """The last output is kept for a build that finds none (a CI run); not by the preview
+        server, which keeps its output folder, nor by `check`, which reads the cache only."""
+        self._read_only = read_only
         self._restored: str | None = None
         """The folder_id of the output restore_output made."""
         self._snapshot: Snapshot | None = None
 
     def scan(self, root: Path, config: SiteConfig, key: str) -> tuple[str, Sequence[FoundSource]]:
-        return input_stamp(root, config, key, self.state.folder if self.reuse else None)
+        # Read-only, the files are hashed afresh: the cache's file digests are kept by builds.
+        trusted = self.reuse and not self._read_only
+        return input_stamp(root, config, key, self.state.folder if trusted else None)
 
     def last_build(self, stamp: str, now: datetime, output: Path) -> LastBuild | None:
         meta = self.state.meta() if self.reuse else {}
@@ -219,11 +231,17 @@ class SiteCache:
     def templates(self) -> jinja2.BytecodeCache | None:
         return KeptTemplates(self.state, reuse=self.reuse)
 
-    def restore_output(self, output: Path) -> int:
-        if self._mirror is None or not self.reuse or os.path.lexists(output):
+    def restore_output(
+        self, output: Path, whole: Iterable[str], reporter: Reporter, root: Path
+    ) -> int:
+        if not self._keeps_mirror or not self.reuse or os.path.lexists(output):
             return 0
-        build = self.snapshot().meta.get("output_id")
-        restored = self._mirror.restore(output, build) if build else 0
+        save = self.snapshot().meta.get("mirror", "")
+        try:
+            restored = self._mirror.restore(output, save, whole)
+        except OSError as exc:
+            self._mirror_trouble(exc, "read", reporter, root)
+            return 0
         if restored:
             self._restored = folder_id(output)
         return restored
@@ -257,9 +275,13 @@ class SiteCache:
         before = self.snapshot().outputs
         new = {p: f for p, f in saved.fingerprints.items() if before.get(p) != f}
         dropped = set(before) - set(saved.fingerprints)
+        # Each save has a name of its own (a folder's inode, output_id, comes back): the
+        # mirror is of this save only once its update, after it, says so.
+        save = uuid.uuid4().hex if self._keeps_mirror else ""
         try:
+            self._mirror.invalidate()
             self.state.save(
-                saved.meta(), saved.changed_sources, saved.sources, new, dropped, saved.related,
+                saved.meta() | {"mirror": save}, saved.changed_sources, saved.sources, new, dropped, saved.related,
                 saved.fingerprints, saved.shown,
             )  # fmt: skip
         except OSError as exc:
@@ -267,16 +289,18 @@ class SiteCache:
             # next build, finding another output folder, rebuilds everything.
             self._cannot_save(exc, reporter, root)
             return
-        if self._mirror is not None:
+        if self._keeps_mirror:
             try:
-                self._mirror.update(saved.output, saved.output_id)
+                self._mirror.update(saved.output, save)
             except OSError as exc:
-                reporter.warn(
-                    display_path(self._mirror.folder, root), None,
-                    f"the build cache's copy of the output could not be saved "
-                    f"({exc.strerror or exc}); a build that finds no output folder will render "
-                    "every page",
-                )  # fmt: skip
+                self._mirror_trouble(exc, "saved", reporter, root)
+
+    def _mirror_trouble(self, exc: OSError, done: str, reporter: Reporter, root: Path) -> None:
+        reporter.warn(
+            display_path(self._mirror.folder, root), None,
+            f"the build cache's copy of the output could not be {done} ({exc.strerror or exc}); "
+            "a build that finds no output folder renders every page",
+        )  # fmt: skip
 
     def _cannot_save(self, exc: OSError, reporter: Reporter, root: Path) -> None:
         reporter.warn(

@@ -3,12 +3,12 @@ CI run with `.sitegen-cache/` restored into a fresh checkout) starts from the la
 a build on a writer's machine does, instead of rendering every page again.
 
 The mirror's files are hard links to the output's (no second copy on disk where the two share
-a file system), with a manifest of each file's size and SHA-256 taken when it was linked. A
-restore links into a new output folder only the files whose bytes still match the manifest:
-a cache restored from elsewhere, half-extracted or edited by hand costs pages rendered again,
-never a wrong page. sitegen never writes a file of the output in place (output/write.py), so
-a link stays the file it was; a tool that rewrites the output in place after the build is
-caught by the digests."""
+a file system; a copy where they do not), with a manifest of each file's size and SHA-256 taken
+when it was linked, and the name of the save it belongs to. A restore links into a new output
+folder only the files whose bytes still match the manifest: a cache restored from elsewhere,
+half-extracted or edited by hand costs pages rendered again, never a wrong page. sitegen never
+writes a file of the output in place (output/write.py), so a link stays the file it was; a tool
+that rewrites the output in place after the build is caught by the digests."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import hashlib
 import os
 import pickle
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,20 +27,25 @@ from sitegen.incremental.cache_db import checksum
 MIRROR = "output"
 """The mirror's folder in the cache folder."""
 MANIFEST = "output.manifest"
-_HEADER = "sitegen-output-manifest 1"
+_SCRATCH = "output.new"
+"""Where a file is linked before it replaces the mirror's: a folder of its own, so no name
+in the output can collide with it."""
+_HEADER = "sitegen-output-manifest 2"
 """The manifest's first line starts with this, then the checksum of the pickle after it."""
-SEARCH_FOLDER = "search"
-"""The output's search index: restored whole or not at all, since its files refer to each
-other (search/indexer.py)."""
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A mirrored file: the inode it was linked as, its size and the SHA-256 of its bytes."""
+    """A mirrored file: its size and the SHA-256 of its bytes, and how to tell that the
+    output's file at the same path is still the one mirrored: a hard link (`linked`) is that
+    file while the output's inode is the same (the link keeps the inode from being reused); a
+    copy is, while the output file's inode and change time are the same."""
 
-    inode: int
     size: int
     digest: str
+    inode: int
+    linked: bool
+    ctime_ns: int
 
 
 class OutputMirror:
@@ -49,58 +54,84 @@ class OutputMirror:
     def __init__(self, cache_dir: Path) -> None:
         self.folder = cache_dir / MIRROR
         self.manifest_path = cache_dir / MANIFEST
+        self._scratch = cache_dir / _SCRATCH
 
-    def update(self, output: Path, build: str) -> None:
-        """Make the mirror hold exactly the files of `output`, written by the build the cache
-        knows as `build` (its output_id): the files linked since the last update (new inodes)
-        are linked again and hashed; those gone are removed."""
+    def invalidate(self) -> None:
+        """The cache is about to describe another build: until `update` names it, the mirror
+        is of none (a build killed in between leaves nothing to restore)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.manifest_path)
+
+    def update(self, output: Path, save: str) -> None:
+        """Make the mirror hold exactly the files of `output`, which the cache's save `save`
+        describes. A mirror that cannot be brought in line is made again from nothing."""
         _, manifest = self._manifest()
-        seen: set[str] = set()
-        for rel, inode in _files(output):
-            seen.add(rel)
-            entry = manifest.get(rel)
-            if entry is not None and entry.inode == inode:
-                continue
-            manifest[rel] = self._link(output / rel, rel)
-        for rel in manifest.keys() - seen:
-            del manifest[rel]
-            with contextlib.suppress(OSError):
-                os.unlink(self.folder / rel)
-        self._save(build, manifest)
+        try:
+            self._update(output, manifest)
+        except OSError:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            manifest = {}
+            self._update(output, manifest)
+        self._save(save, manifest)
 
-    def restore(self, output: Path, build: str) -> int:
+    def _update(self, output: Path, manifest: dict[str, Entry]) -> None:
+        present = dict(_files(output))
+        for rel in manifest.keys() - present.keys():
+            del manifest[rel]
+            _remove(self.folder / rel)
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            for rel, entry_info in present.items():
+                kept = manifest.get(rel)
+                if kept is None or not _still(kept, entry_info, output / rel):
+                    manifest[rel] = self._link(output / rel, rel)
+        finally:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    def restore(self, output: Path, save: str, whole: Iterable[str] = ()) -> int:
         """Link the mirror's intact files into `output`, a folder that does not exist yet, if
-        the mirror is of `build` (the output the cache's fingerprints describe: a mirror whose
-        update was cut short is of none); how many were restored (0: no output is made)."""
+        the mirror is of the cache's save `save`; how many were restored (0: no output is
+        made). A folder in `whole` (the search index, whose files refer to each other) is
+        restored whole or not at all."""
         mirrored, manifest = self._manifest()
-        if mirrored != build:
+        if not save or mirrored != save:
             return 0
-        intact_files = self._verified(manifest)
+        intact_files = self._verified(manifest, tuple(whole))
         if not intact_files:
             return 0
-        staging = output.parent / f".{output.name}.restoring-{os.getpid()}"
+        staging = output.parent / f".{output.name}.work-restoring-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        for folder in sorted({str(Path(rel).parent) for rel in intact_files}):
-            (staging / folder).mkdir(parents=True, exist_ok=True)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda rel: _link(self.folder / rel, staging / rel), intact_files))
-        os.rename(staging, output)
+        try:
+            for folder in sorted({str(Path(rel).parent) for rel in intact_files}):
+                (staging / folder).mkdir(parents=True, exist_ok=True)
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda rel: _link(self.folder / rel, staging / rel), intact_files))
+            os.rename(staging, output)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         # The restored files are the mirror's own: the next update links none of them again.
-        restored = dict(_files(output))
-        kept = {rel: _with_inode(manifest[rel], restored[rel]) for rel in intact_files}
-        self._save(build, kept)
+        self._save(save, {rel: self._restored(manifest[rel], output, rel) for rel in intact_files})
         return len(intact_files)
 
-    def _verified(self, manifest: dict[str, Entry]) -> list[str]:
-        """The mirrored files whose bytes are those the manifest recorded; the search index
-        only if all of it is."""
+    def _restored(self, entry: Entry, output: Path, rel: str) -> Entry:
+        """`entry` for the file restored at `rel`: a link to the mirror's, or a copy."""
+        info = os.stat(output / rel)
+        linked = os.path.samestat(info, os.stat(self.folder / rel))
+        return Entry(entry.size, entry.digest, info.st_ino, linked, info.st_ctime_ns)
+
+    def _verified(self, manifest: dict[str, Entry], whole: tuple[str, ...]) -> list[str]:
+        """The mirrored files whose bytes are those the manifest recorded; of the folders in
+        `whole`, only those all of whose files are."""
+        names = sorted(manifest)
         with ThreadPoolExecutor(max_workers=4) as pool:
-            good = list(pool.map(lambda item: self._intact(*item), sorted(manifest.items())))
-        ok = [rel for rel, fine in zip(sorted(manifest), good, strict=True) if fine]
-        search = [rel for rel in manifest if rel.startswith(SEARCH_FOLDER + "/")]
-        if not all(rel in set(ok) for rel in search):
-            ok = [rel for rel in ok if not rel.startswith(SEARCH_FOLDER + "/")]
-        return ok
+            good = list(pool.map(lambda rel: self._intact(rel, manifest[rel]), names))
+        bad = {rel for rel, fine in zip(names, good, strict=True) if not fine}
+        spoiled = {top for top in whole if any(rel.startswith(top + "/") for rel in bad)}
+        return [
+            rel
+            for rel in names
+            if rel not in bad and not any(rel.startswith(top + "/") for top in spoiled)
+        ]
 
     def _intact(self, rel: str, entry: Entry) -> bool:
         try:
@@ -110,19 +141,19 @@ class OutputMirror:
             return False
 
     def _link(self, source: Path, rel: str) -> Entry:
-        """Link the output's file at `rel` into the mirror; its entry, by the output's inode
-        (the mirror's own differs where it had to copy)."""
+        """Link (or copy) the output's file at `rel` into the mirror."""
         target = self.folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        spare = target.with_name(target.name + ".new")
+        spare = self._scratch / "file"
         with contextlib.suppress(FileNotFoundError):
             os.unlink(spare)
-        _link(source, spare)
+        linked = _link(source, spare)
+        _make_room(target, self.folder)
         os.replace(spare, target)
-        return Entry(source.stat().st_ino, target.stat().st_size, _sha256(target))
+        info = os.stat(source)
+        return Entry(info.st_size, _sha256(target), info.st_ino, linked, info.st_ctime_ns)
 
     def _manifest(self) -> tuple[str, dict[str, Entry]]:
-        """The build the mirror is of, and its files; none when the manifest is missing,
+        """The save the mirror is of, and its files; none when the manifest is missing,
         damaged or of another version (then the mirror is made again from scratch)."""
         try:
             header, _, data = self.manifest_path.read_bytes().partition(b"\n")
@@ -136,12 +167,22 @@ class OutputMirror:
             return "", {}
         return manifest
 
-    def _save(self, build: str, manifest: dict[str, Entry]) -> None:
-        # Cut short before this, the manifest names the build before: the mirror is of none.
-        data = pickle.dumps((build, manifest), protocol=pickle.HIGHEST_PROTOCOL)
+    def _save(self, save: str, manifest: dict[str, Entry]) -> None:
+        data = pickle.dumps((save, manifest), protocol=pickle.HIGHEST_PROTOCOL)
         spare = self.manifest_path.with_name(MANIFEST + ".new")
         spare.write_bytes(f"{_HEADER} {checksum(data)}\n".encode() + data)
         os.replace(spare, self.manifest_path)
+
+
+def _still(entry: Entry, inode: int, path: Path) -> bool:
+    """Whether the output's file at `path` (`inode`, from the listing) is the one mirrored."""
+    if entry.linked:
+        return entry.inode == inode
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (info.st_ino, info.st_ctime_ns) == (entry.inode, entry.ctime_ns)
 
 
 def _files(root: Path) -> Iterator[tuple[str, int]]:
@@ -159,16 +200,34 @@ def _files(root: Path) -> Iterator[tuple[str, int]]:
                     yield name, entry.inode()
 
 
-def _with_inode(entry: Entry, inode: int) -> Entry:
-    return Entry(inode, entry.size, entry.digest)
+def _make_room(target: Path, top: Path) -> None:
+    """Clear the way for a file at `target`: a folder where it goes, a file where one of its
+    folders goes (a file of the output that became a folder, or the other way round)."""
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    for parent in reversed(target.relative_to(top).parents[:-1]):
+        folder = top / parent
+        if folder.is_file() or folder.is_symlink():
+            folder.unlink()
+    target.parent.mkdir(parents=True, exist_ok=True)
 
 
-def _link(source: Path, target: Path) -> None:
-    """A hard link, or a copy where the two folders are on different file systems."""
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
+def _link(source: Path, target: Path) -> bool:
+    """A hard link (True), or a copy where the two folders are on different file systems."""
     try:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+        return False
+    return True
 
 
 def _sha256(path: Path) -> str:

@@ -39,6 +39,7 @@ from sitegen.incremental.cache_db import (
     CacheTrouble,
     checksum,
     connect,
+    connect_to_read,
     intact,
     reason,
     remove_database,
@@ -67,12 +68,16 @@ class BuildState:
         memory: CacheMemory | None = None,
         remember: bool = False,
         fresh: bool = False,
+        read_only: bool = False,
         reporter: Reporter | None = None,
         root: Path | None = None,
     ) -> None:
         self.folder = folder
         self.path = folder / DATABASE
         self._fresh = fresh
+        self._read_only = read_only
+        """Read, never written nor deleted (`sitegen check`): a cache that cannot be read, or
+        is of another version, is simply not used."""
         self.trouble = CacheTrouble(
             reporter, display_path(self.path, root) if root else str(self.path)
         )
@@ -89,6 +94,11 @@ class BuildState:
         """Templates compiled during this build, written by `save` with everything else."""
 
     def _connect(self) -> sqlite3.Connection:
+        if self._read_only:
+            db = connect_to_read(self.path, SCHEMA)
+            if db is None:
+                raise sqlite3.DatabaseError("the cache is of another version")
+            return db
         return connect(self.path, SCHEMA)
 
     def load(self) -> Snapshot:
@@ -132,8 +142,11 @@ class BuildState:
 
     def _unreadable(self, exc: BaseException) -> None:
         """The database cannot be read: delete it, so that this build goes on without it and
-        saves a new one; say so once."""
+        saves a new one; say so once. A read-only cache is left as it is, and not used."""
         self._forget()
+        if self._read_only:
+            self._fresh = True  # nothing more is read from it
+            return
         self.trouble.unreadable(reason(exc), remove_database(self.path))
 
     def _forget(self) -> None:
@@ -179,7 +192,7 @@ class BuildState:
         if self._fresh or not self.path.exists():
             return None
         try:
-            reader = self._memory.reader(self.path)
+            reader = self._memory.reader(self.path, read_only=self._read_only)
             rows: list[tuple[object, ...]] = reader.execute(query, args).fetchall()
         except sqlite3.Error as exc:
             self._unreadable(exc)
@@ -376,14 +389,16 @@ class CacheMemory:
         self._readers: dict[Path, sqlite3.Connection] = {}
         self._pid = os.getpid()
 
-    def reader(self, path: Path) -> sqlite3.Connection:
+    def reader(self, path: Path, *, read_only: bool = False) -> sqlite3.Connection:
         if self._pid != os.getpid():
             # A forked child (pipeline/render_workers.py): a connection must not cross a fork.
             # The parent's are left alone, neither used nor closed here.
             self._readers, self._pid = {}, os.getpid()
         reader = self._readers.get(path)
         if reader is None:
-            reader = self._readers[path] = sqlite3.connect(path, check_same_thread=False)
+            where = f"{path.absolute().as_uri()}?mode=ro" if read_only else str(path)
+            reader = sqlite3.connect(where, uri=read_only, check_same_thread=False)
+            self._readers[path] = reader
         return reader
 
     def close_reader(self, path: Path) -> None:
