@@ -116,3 +116,54 @@ def test_incremental_builds_on_two_cores_equal_a_clean_one(
     assert from_children
     _build(site, tmp_path / "clean", jobs=1)
     assert _tree(out) == _tree(tmp_path / "clean")
+
+
+def test_a_template_that_does_not_parse_is_reported_not_raised(
+    site: Path, tmp_path: Path, from_children: list[int]
+) -> None:
+    override = site / "templates"
+    override.mkdir()
+    text = (THEME / "article.html").read_text(encoding="utf-8")
+    (override / "article.html").write_text(text + "{% if %}\n", encoding="utf-8")
+    found = []
+    for jobs in (1, 2):
+        with pytest.raises(BuildError) as failed:
+            _build(site, tmp_path / f"out-{jobs}", jobs=jobs)
+        found.append([str(e) for e in failed.value.errors])
+    assert found[0] == found[1] and "article.html" in found[0][0]
+
+
+def test_no_process_to_spare_renders_here_alone(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_children: list[int]
+) -> None:
+    real_fork = os.fork
+    forks: list[int] = []
+
+    def second_fails() -> int:
+        forks.append(1)
+        if len(forks) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(render_workers.os, "fork", second_fails)
+    _build(site, tmp_path / "one", jobs=1)
+    _build(site, tmp_path / "three", jobs=3)
+    assert len(forks) == 2 and from_children == []
+    assert _tree(tmp_path / "three") == _tree(tmp_path / "one")
+    assert not [p for p in tmp_path.iterdir() if ".work-" in p.name], "scratch folders left"
+
+
+def test_the_same_errors_are_reported_whichever_page_met_them_first() -> None:
+    from sitegen.errors import TemplateError
+    from sitegen.pipeline.rendering import MAX_TEMPLATE_ERRORS, _Errors
+
+    shared = TemplateError("templates/x.html", 3, "shared")
+    own = [TemplateError("templates/x.html", 4, f"own {i}") for i in range(MAX_TEMPLATE_ERRORS)]
+    errors = _Errors()
+    for i, error in enumerate(own):  # a child's pages arrive after this process's
+        errors.add(100 + i, error)
+    errors.add(200, shared)
+    errors.add(5, shared)  # met first by page 5
+    with pytest.raises(BuildError) as raised:
+        errors.raise_any()
+    assert shared in raised.value.errors and len(raised.value.errors) == MAX_TEMPLATE_ERRORS

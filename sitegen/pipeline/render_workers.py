@@ -64,8 +64,9 @@ class ForkedRenders:
         """The children's pages, child by child; the share of a child that failed rendered
         here instead."""
         try:
-            for share, pid in self._children:
-                _, status = os.waitpid(pid, 0)
+            while self._children:
+                share, pid = self._children.pop(0)
+                _, status = os.waitpid(pid, 0)  # reaped: stop() must not signal its pid again
                 done: set[int] = set()
                 if status == 0:
                     for record in _read(self._file(share)):
@@ -111,7 +112,14 @@ def fork_renders(
     warm()
     scratch = Path(tempfile.mkdtemp(prefix=prefix, dir=scratch_parent))
     forked = ForkedRenders(len(jobs), workers, scratch)
-    forked.start(render)
+    try:
+        forked.start(render)
+    except OSError:  # no process to spare (a limit on processes, say): render here alone
+        forked.stop()
+        return None
+    except BaseException:
+        forked.stop()
+        raise
     return forked
 
 

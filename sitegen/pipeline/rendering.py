@@ -4,8 +4,11 @@ there are many (render_workers.py); then the static files copied the same way.""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+
+import jinja2
 
 from sitegen.errors import BuildError, SitegenError
 from sitegen.incremental.cache import ShownArticles
@@ -91,9 +94,11 @@ class PageWriter:
         return self.written
 
     def _warm(self) -> None:
-        """Load every template the pages use, once here, not again in every child."""
+        """Load every template the pages use, once here, not again in every child. One that
+        does not load is reported when a page renders with it, as without children."""
         for name in sorted({job.template for job in self.todo}):
-            self.plan.env.get_template(name)
+            with contextlib.suppress(jinja2.TemplateError):
+                self.plan.env.get_template(name)
 
     def stop(self) -> None:
         """End the children still rendering, if any (a build that fails early)."""
@@ -144,25 +149,25 @@ class _Errors:
     each once, at most MAX_TEMPLATE_ERRORS, whichever process rendered the pages."""
 
     def __init__(self) -> None:
-        self._found: list[tuple[int, SitegenError]] = []
-        self._seen: set[str] = set()
+        self._first: dict[str, tuple[int, SitegenError]] = {}
+        """Each message, with the first page (lowest index) that raised it."""
 
     def add(self, index: int, error: SitegenError) -> None:
-        if str(error) not in self._seen:
-            self._seen.add(str(error))
-            self._found.append((index, error))
+        known = self._first.get(str(error))
+        if known is None or index < known[0]:
+            self._first[str(error)] = (index, error)
 
     def __bool__(self) -> bool:
-        return bool(self._found)
+        return bool(self._first)
 
     @property
     def full(self) -> bool:
-        return len(self._found) >= MAX_TEMPLATE_ERRORS
+        return len(self._first) >= MAX_TEMPLATE_ERRORS
 
     def raise_any(self) -> None:
-        if self._found:
-            first = sorted(self._found, key=lambda found: found[0])[:MAX_TEMPLATE_ERRORS]
-            raise BuildError(error for _, error in first)
+        if self._first:
+            found = sorted(self._first.values(), key=lambda first: first[0])
+            raise BuildError(error for _, error in found[:MAX_TEMPLATE_ERRORS])
 
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
