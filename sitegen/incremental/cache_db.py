@@ -40,10 +40,13 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     return db
 
 
-def connect_to_read(path: Path, schema: str) -> sqlite3.Connection | None:
+def connect_to_read(
+    path: Path, schema: str, *, untouched: bool = False
+) -> sqlite3.Connection | None:
     """The database at `path` opened read-only, so nothing is made, changed or dropped; None
-    when it holds another schema's tables. Raises sqlite3.Error when it cannot be read."""
-    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    when it holds another schema's tables. Raises sqlite3.Error when it cannot be read.
+    `untouched`: not even the write-ahead log's files are made (`sitegen check`)."""
+    db = sqlite3.connect(read_only_uri(path, untouched=untouched), uri=True)
     try:
         row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
     except BaseException:
@@ -53,6 +56,14 @@ def connect_to_read(path: Path, schema: str) -> sqlite3.Connection | None:
         close_quietly(db)
         return None
     return db
+
+
+def read_only_uri(path: Path, *, untouched: bool = False) -> str:
+    """The URI that opens the database read-only. A reader of a WAL database makes its log
+    and index files when they are missing, and cannot remove them; `untouched` opens the file
+    as immutable instead (a save running meanwhile may then be missed: it is a read of the
+    last complete save, as every blob's digest checks)."""
+    return f"{path.absolute().as_uri()}?mode=ro" + ("&immutable=1" if untouched else "")
 
 
 def _prepare(db: sqlite3.Connection, schema: str) -> None:

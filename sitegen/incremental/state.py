@@ -41,6 +41,7 @@ from sitegen.incremental.cache_db import (
     connect,
     connect_to_read,
     intact,
+    read_only_uri,
     reason,
     remove_database,
 )
@@ -95,7 +96,7 @@ class BuildState:
 
     def _connect(self) -> sqlite3.Connection:
         if self._read_only:
-            db = connect_to_read(self.path, SCHEMA)
+            db = connect_to_read(self.path, SCHEMA, untouched=True)
             if db is None:
                 raise sqlite3.DatabaseError("the cache is of another version")
             return db
@@ -396,7 +397,7 @@ class CacheMemory:
             self._readers, self._pid = {}, os.getpid()
         reader = self._readers.get(path)
         if reader is None:
-            where = f"{path.absolute().as_uri()}?mode=ro" if read_only else str(path)
+            where = read_only_uri(path, untouched=True) if read_only else str(path)
             reader = sqlite3.connect(where, uri=read_only, check_same_thread=False)
             self._readers[path] = reader
         return reader
