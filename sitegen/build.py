@@ -93,6 +93,11 @@ class BuildResult:
     timings: tuple[tuple[str, float], ...]
     planned: int = 0
     """Pages planned: all of them, or only those an edit can have changed (edit_plan.py)."""
+    drafts: tuple[str, ...] | None = None
+    """Source paths of the drafts left out; None when the build found nothing changed since
+    the last one and read no story (that build's summary counted them)."""
+    scheduled: tuple[tuple[str, datetime], ...] | None = None
+    """Source path and date of each scheduled story left out; None as for `drafts`."""
 
 
 def build(
@@ -277,4 +282,6 @@ def _result(plan: Plan, written: Written, stage: Stage, clock: Clock, kept: int)
         output=plan.output,
         timings=tuple(clock.timings),
         planned=len(plan.jobs),
+        drafts=plan.site.drafts,
+        scheduled=plan.site.scheduled,
     )

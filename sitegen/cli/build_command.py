@@ -16,6 +16,8 @@ from sitegen.cli.messages import (
     build_failure,
     disk_error,
     errors_of,
+    left_out_lines,
+    left_out_note,
     warning_line,
 )
 from sitegen.cli.options import (
@@ -44,8 +46,15 @@ if TYPE_CHECKING:
     "--no-cache", is_flag=True, help="Neither read nor write the cache (.sitegen-cache/)."
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-@click.option("--verbose", "-v", is_flag=True, help="Print per-stage timings.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print only errors and warnings (no summary, no -v)."
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print per-stage timings and the drafts and scheduled stories left out.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -85,13 +94,8 @@ def build(
         gc.disable()
     result = _built(request, reporter, source, fmt, quiet)
     _report_warnings(tuple(reporter.warnings), source, fmt, strict)
-    if verbose:
-        _echo_timings(result)
-    if not quiet:
-        mb = result.bytes_written / 1_000_000
-        click.echo(
-            f"Built {result.pages:,} pages in {result.seconds:.1f} s ({result.unchanged:,} unchanged) · {mb:.1f} MB written to {result.output}"
-        )
+    if not quiet:  # -q: a cron job or CI log that shows only what needs fixing
+        _echo_summary(result, verbose)
 
 
 def _built(
@@ -127,6 +131,26 @@ def _report_warnings(
         raise Failed(
             f"--strict: {len(warnings)} warning(s) count as errors. (The output was written; fix the warnings.)"
         )
+
+
+def _echo_summary(result: BuildResult, verbose: bool) -> None:
+    """The line that says what the build did, after the timings and stories left out (-v)."""
+    if verbose:
+        _echo_timings(result)
+        _echo_left_out(result)
+    mb = result.bytes_written / 1_000_000
+    left_out = left_out_note(result.drafts or (), result.scheduled or (), verbose)
+    click.echo(
+        f"Built {result.pages:,} pages in {result.seconds:.1f} s ({result.unchanged:,} unchanged) · {mb:.1f} MB written to {result.output}{left_out}"
+    )
+
+
+def _echo_left_out(result: BuildResult) -> None:
+    if result.drafts is None or result.scheduled is None:
+        click.echo("  left out: what the last build left out (nothing changed since)")
+        return
+    for line in left_out_lines(result.drafts, result.scheduled):
+        click.echo(line)
 
 
 def _echo_timings(result: BuildResult) -> None:

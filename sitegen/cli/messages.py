@@ -1,10 +1,11 @@
 """What the commands print when a build fails or warns: our errors as lines of text, exit
-codes, and GitHub annotations."""
+codes, and GitHub annotations; and what a build's summary says of the stories it left out."""
 
 from __future__ import annotations
 
 import errno
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +71,35 @@ def annotate(
         click.echo(github_annotation(w, "error" if strict else "warning", site_root))
     for e in errors:
         click.echo(github_annotation(e, "error", site_root))
+
+
+def left_out_note(
+    drafts: tuple[str, ...], scheduled: tuple[tuple[str, datetime], ...], verbose: bool
+) -> str:
+    """What the build's summary adds about the stories it left out ('' for none), so that a
+    writer whose story is missing sees why: ' (2 drafts and 1 scheduled story left out)'."""
+    counts = [
+        _count(len(drafts), "draft", "drafts"),
+        _count(len(scheduled), "scheduled story", "scheduled stories"),
+    ]
+    said = " and ".join(c for c in counts if c)
+    if not said:
+        return ""
+    return f" ({said} left out{'' if verbose else '; -v lists them'})"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return "" if n == 0 else f"1 {one}" if n == 1 else f"{n:,} {many}"
+
+
+def left_out_lines(
+    drafts: tuple[str, ...], scheduled: tuple[tuple[str, datetime], ...]
+) -> list[str]:
+    """One line for each story the build left out, saying why and what would include it."""
+    lines = [f"  left out {path}: a draft (`draft: true`; --drafts includes it)" for path in drafts]
+    lines += [
+        f"  left out {path}: scheduled for {when.isoformat(' ', 'minutes')} "
+        "(--future includes it before then)"
+        for path, when in scheduled
+    ]
+    return lines

@@ -9,6 +9,7 @@ import yaml
 
 from sitegen.errors import ContentError
 from sitegen.load.config import load_config
+from sitegen.model.articles import PLACEHOLDER
 from sitegen.model.slugs import slugify
 
 
@@ -48,7 +49,8 @@ def new_article(
         "draft": True,
     }
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, default_flow_style=None)
-    body = "Write the story here. Remove `draft: true` when it is ready to publish.\n"
+    # The build refuses to publish a story that still holds PLACEHOLDER (model/articles.py).
+    body = f"{PLACEHOLDER} Remove `draft: true` when it is ready to publish.\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as handle:
         handle.write(f"---\n{front}---\n\n{body}")

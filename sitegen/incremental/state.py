@@ -51,9 +51,10 @@ from sitegen.incremental.cache_rows import bucket_inserts, bucket_of, read_bucke
 from sitegen.incremental.cache_rows import empty_snapshot as empty_snapshot
 from sitegen.load.sources import display_path
 
-SCHEMA = f"10:{__version__}"
+SCHEMA = f"11:{__version__}"
 """Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;
-9: a digest with every blob; 10: checked front matter as a named record)."""
+9: a digest with every blob; 10: checked front matter as a named record; 11: front matter
+checked against the known keys, with aliases)."""
 DATABASE = "state.sqlite"
 """The cache's SQLite file, in the cache folder."""
 

@@ -17,7 +17,7 @@ from sitegen.load.config import SiteConfig
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
 from sitegen.model.entities import Article, Author, Body, Correction, Image
-from sitegen.model.entries import Fields, nfc, parse_date, safe_url, suggest
+from sitegen.model.entries import Fields, extra_of, nfc, parse_date, safe_url, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
 from sitegen.model.terms import Terms, front_matter_category, front_matter_tags
 from sitegen.model.text import derive_summary, reading_minutes
@@ -43,7 +43,12 @@ ARTICLE_KEYS = {
     "reading_time",
     "noindex",
     "corrections",
+    "aliases",
+    "extra",
 }
+"""The keys an article's front matter may hold; any other is warned about (entries.extra_of)."""
+PLACEHOLDER = "Write the story here."
+"""The body `sitegen new` writes (cli/scaffold.py): published, it would be the whole story."""
 _COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "/private/",
                      "/Volumes/", "/mnt/", "/media/", "/opt/", "/usr/")  # fmt: skip
 """Where files on a writer's machine live: an image path starting so is a copied file path."""
@@ -115,6 +120,9 @@ def check_front_matter(
     draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
     corrections = _corrections(f, config)
     _check_body(f, title, markup, warnings)
+    if not draft:
+        _check_placeholder(f)
+    extra = extra_of(f, ARTICLE_KEYS, warnings)
     return ArticleFrontMatter(
         title=title,
         date=when,
@@ -132,9 +140,9 @@ def check_front_matter(
         noindex=noindex,
         corrections=corrections,
         url=u.article(slug, cslug, when) if slug and cslug and when else "",
-        extra={k: v for k, v in source.meta.items() if k not in ARTICLE_KEYS},
+        extra=extra,
         errors=tuple(errors),
-        warnings=tuple(warnings),
+        warnings=tuple(sorted(warnings, key=lambda w: w[0])),  # in the file's order
     )
 
 
@@ -157,13 +165,25 @@ def _check_body(f: Fields, title: str, markup: Markup, warnings: list[tuple[int,
         )
 
 
+def _check_placeholder(f: Fields) -> None:
+    """An error when the text `sitegen new` wrote is still in a story that is no draft."""
+    if PLACEHOLDER in f.source.body:
+        f.error_at(
+            f.source.line_of_text(PLACEHOLDER),
+            f"{PLACEHOLDER!r} is the placeholder `sitegen new` wrote; replace it with the story, "
+            "or keep `draft: true` until it is written",
+        )
+
+
 def _author_slugs(f: Fields, warnings: list[tuple[int, str]]) -> tuple[str, ...]:
     """The byline's author slugs in order, each once: a slug listed again is dropped with a
     warning (5,000 copies of one slug would otherwise print 5,000 bylines on every page)."""
-    listed = [nfc(slug) for slug in f.strings("author")]
-    if not listed and "author" not in f.meta:
+    listed = [nfc(slug) for slug in f.strings("author", warnings)]
+    if not listed:  # `author: []` too: a story without a byline is no story to publish
         f.error(
-            "author", "front matter needs `author:` (an author slug, or a list for a shared byline)"
+            "author",
+            ("`author` names no one" if "author" in f.meta else "front matter needs `author:`")
+            + "; give an author slug (author: jane-doe), or a list for a shared byline",
         )
     unique = tuple(dict.fromkeys(listed))
     if len(unique) < len(listed):

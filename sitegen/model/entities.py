@@ -215,3 +215,7 @@ class Site:
     build_time: datetime
     next_release: datetime | None = None
     """Publication time of the earliest scheduled (future-dated) article left out, if any."""
+    drafts: tuple[str, ...] = ()
+    """Source paths (content/…) of the drafts left out, for the build's summary."""
+    scheduled: tuple[tuple[str, datetime], ...] = ()
+    """Source path and date of each scheduled article left out, for the build's summary."""

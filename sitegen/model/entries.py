@@ -7,11 +7,11 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.config import SiteConfig
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
@@ -29,6 +29,9 @@ AUTHOR_LINKS = (
     ("website", "Website", "{}"),
     ("email", "Email", "mailto:{}"),
 )
+AUTHOR_KEYS = frozenset({"name", "role", "avatar", *(key for key, *_ in AUTHOR_LINKS), "extra"})
+PAGE_KEYS = frozenset({"title", "slug", "summary", "noindex", "aliases", "extra"})
+"""The front-matter keys of author profiles and pages; others are warned about (extra_of)."""
 _SAFE_URL = re.compile(r"^(https?://[^\s<>\"]+|/[^\s<>\"]*)$")
 
 
@@ -42,8 +45,10 @@ class Fields:
         self.ok = True
 
     def error(self, key: str, message: str) -> None:
+        self.error_at(self.source.line_of(key) if key else 1, message)
+
+    def error_at(self, line: int, message: str) -> None:
         self.ok = False
-        line = self.source.line_of(key) if key else 1
         self.errors.append(ContentError(self.source.display, line, message))
 
     def text(self, key: str, *, required: bool = False, default: str = "") -> str:
@@ -76,18 +81,36 @@ class Fields:
             return None
         return value
 
-    def strings(self, key: str) -> list[str]:
+    def strings(self, key: str, warnings: list[tuple[int, str]] | None = None) -> list[str]:
+        """A list of text; one text is a list of one. Given `warnings`, one text with commas
+        is split at them, with a warning there (`tags: "Budget, Council"` would otherwise be
+        one tag called "Budget, Council"); without, it stays whole (a URL may hold commas)."""
         value = self.meta.get(key)
         if value is None:
             return []
         if isinstance(value, str):
-            return [value.strip()] if value.strip() else []
+            return self._split(key, value, warnings)
         if isinstance(value, list) and all(
             isinstance(v, str | int | float) and not isinstance(v, bool) for v in value
         ):
             return [str(v).strip() for v in value if str(v).strip()]
         self.error(key, f"`{key}` must be a list of text, e.g. {key}: [one, two]")
         return []
+
+    def _split(self, key: str, value: str, warnings: list[tuple[int, str]] | None) -> list[str]:
+        """One text as a list (see `strings`)."""
+        if warnings is None:
+            return [value.strip()] if value.strip() else []
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if len(parts) > 1:
+            warnings.append(
+                (
+                    self.source.line_of(key),
+                    f"`{key}` is one piece of text, {value.strip()!r}, so it was split at the "
+                    f"commas; write it as a list: {key}: [{', '.join(parts)}]",
+                )
+            )
+        return parts
 
     def when(self, key: str, config: SiteConfig, *, required: bool = False) -> datetime | None:
         value = self.meta.get(key)
@@ -167,9 +190,15 @@ def safe_url(fields: Fields, key: str, value: str) -> str:
 
 
 def author_entry(
-    source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
+    source: SourceFile,
+    markup: Markup,
+    config: SiteConfig,
+    u: Urls,
+    errors: list[SitegenError],
+    reporter: Reporter,
 ) -> Author | None:
     f = Fields(source, errors)
+    extra = reported_extra(f, AUTHOR_KEYS, reporter)
     slug = author_slug(source)
     if not is_valid_slug(slug):
         f.error(
@@ -182,7 +211,6 @@ def author_entry(
         avatar = u.base_path + avatar
     if not f.ok:
         return None
-    known = {"name", "role", "avatar", *(k for k, *_ in AUTHOR_LINKS)}
     return Author(
         slug=slug,
         name=name,
@@ -192,7 +220,7 @@ def author_entry(
         links=tuple(links),
         url=u.author(slug),
         source=source.display,
-        extra={k: v for k, v in source.meta.items() if k not in known},
+        extra=extra,
     )
 
 
@@ -219,9 +247,15 @@ def author_slug(source: SourceFile) -> str:
 
 
 def page_entry(
-    source: SourceFile, markup: Markup, config: SiteConfig, u: Urls, errors: list[SitegenError]
+    source: SourceFile,
+    markup: Markup,
+    config: SiteConfig,
+    u: Urls,
+    errors: list[SitegenError],
+    reporter: Reporter,
 ) -> Page | None:
     f = Fields(source, errors)
+    extra = reported_extra(f, PAGE_KEYS, reporter)
     title = f.text("title", required=True)
     slug = nfc(f.text("slug") or source.rel.rsplit("/", 1)[-1][:-3])
     if not is_valid_slug(slug):
@@ -238,9 +272,7 @@ def page_entry(
         body_html=markup.html,
         url=u.page(slug),
         noindex=noindex,
-        extra={
-            k: v for k, v in source.meta.items() if k not in {"title", "slug", "summary", "noindex"}
-        },
+        extra=extra,
     )
 
 
@@ -248,3 +280,47 @@ def suggest(slug: str, known: Mapping[str, object]) -> str:
     """'; did you mean ...?' with the closest known name, or ''."""
     close = difflib.get_close_matches(slug, list(known), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def extra_of(f: Fields, known: Collection[str], warnings: list[tuple[int, str]]) -> dict[str, Any]:
+    """What templates get as `extra`: the `extra:` mapping, and each top-level key sitegen does
+    not know, with a warning on its line. Those keys were all templates had before `extra:`, so
+    they still reach them; but `imgae:` kept silently there is an image that never shows."""
+    extra: dict[str, Any] = {}
+    for key, value in f.meta.items():
+        if key not in known:
+            warnings.append((f.source.line_of(key), _unknown_key(key, known)))
+            extra[key] = value
+    nested = f.meta.get("extra")
+    if isinstance(nested, dict):
+        extra.update(nested)
+    elif nested is not None:
+        f.error(
+            "extra",
+            "`extra` must hold key: value lines for templates, indented below it, "
+            "e.g. extra: {kicker: Exclusive}",
+        )
+    return extra
+
+
+def reported_extra(f: Fields, known: Collection[str], reporter: Reporter) -> dict[str, Any]:
+    """extra_of, its warnings reported at once (authors and pages are not cached as articles
+    are, so nothing holds them for later)."""
+    warnings: list[tuple[int, str]] = []
+    extra = extra_of(f, known, warnings)
+    for line, message in warnings:
+        reporter.warn(f.source.display, line, message)
+    return extra
+
+
+def _unknown_key(key: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    if close:
+        return (
+            f"unknown front-matter key `{key}`; did you mean `{close[0]}`? "
+            "(a value only for templates goes under `extra:`)"
+        )
+    return (
+        f"unknown front-matter key `{key}`; if it is for templates, move it under `extra:` "
+        f"(templates read it as extra.{key} either way)"
+    )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.assets import StaticInfo
@@ -26,6 +27,8 @@ from sitegen.model.entities import (
     Archive,
     Article,
     Author,
+    Category,
+    MenuItem,
     Page,
     Site,
 )
@@ -33,7 +36,7 @@ from sitegen.model.entries import author_entry, author_slug, page_entry
 from sitegen.model.menus import menus
 from sitegen.model.refs import ContentLinks, warn_removed
 from sitegen.model.related import related_articles
-from sitegen.model.terms import Terms
+from sitegen.model.terms import Terms, lone_sections
 from sitegen.model.urls import Urls
 
 RelateFunction = Callable[[Sequence[Article], RelatedConfig], Mapping[str, tuple[Article, ...]]]
@@ -67,7 +70,7 @@ def build_site(
     now = whole_minutes(options.now or datetime.now(config.tz))
     by_kind = _by_kind(sources)
     profiles = _authors(by_kind["author"], markups, config, u, reporter, errors)
-    pages = _pages(by_kind["page"], markups, config, u, errors)
+    pages = _pages(by_kind["page"], markups, config, u, reporter, errors)
     checked = _checked(by_kind["article"], markups, config, u, front_matter or {})
     link_urls = _link_urls(checked, pages, profiles, options, now)
     broken_authors = {author_slug(s) for s in by_kind["author"] if s.rel not in profiles}
@@ -93,10 +96,11 @@ def _pages(
     markups: Mapping[str, Markup],
     config: SiteConfig,
     u: Urls,
+    reporter: Reporter,
     errors: list[SitegenError],
 ) -> list[Page]:
     """The pages without errors (theirs are recorded in `errors`)."""
-    return [p for s in sources if (p := page_entry(s, markups[s.rel], config, u, errors))]
+    return [p for s in sources if (p := page_entry(s, markups[s.rel], config, u, errors, reporter))]
 
 
 def _checked(
@@ -140,6 +144,12 @@ class _Found:
     left_out: set[str]
     """Source paths of the drafts and scheduled articles left out."""
     next_release: datetime | None
+    drafts: list[str]
+    """Display paths of the drafts left out, for the build's summary."""
+    scheduled: list[tuple[str, datetime]]
+    """Display path and date of each scheduled article left out."""
+    sections: dict[str, list[SourceFile]]
+    """The articles of each section by slug, published or not."""
 
 
 def _articles(
@@ -151,8 +161,7 @@ def _articles(
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> _Found:
-    published: list[Article] = []
-    left_out: set[str] = set()
+    found = _Found([], set(), None, [], [], defaultdict(list))
     next_release: datetime | None = None
     for source, front in checked:
         article = article_from_front_matter(
@@ -160,13 +169,19 @@ def _articles(
         )
         if article is None:
             continue
-        if _published(front, options, now):
-            published.append(article)
+        found.sections[article.category.slug].append(source)
+        why = _left_out_because(front, options, now)
+        if not why:
+            found.published.append(article)
+            continue
+        found.left_out.add(source.rel)
+        if why == "draft":
+            found.drafts.append(source.display)
         else:
-            left_out.add(source.rel)
-            if not article.draft:
-                next_release = min(next_release or article.date, article.date)
-    return _Found(published, left_out, next_release)
+            found.scheduled.append((source.display, article.date))
+        if not article.draft:
+            next_release = min(next_release or article.date, article.date)
+    return replace(found, next_release=next_release)
 
 
 def _links(
@@ -205,7 +220,7 @@ def _site(
     by_category, by_tag, by_author, by_month = _groups(articles)
     categories, tags = known.terms.categories, known.terms.tags
     errors: list[SitegenError] = []
-    main_menu, footer_menu = menus(config, categories, by_category, pages, reporter, errors)
+    main_menu, footer_menu = _menus(found, by_category, categories, config, pages, reporter, errors)
     if errors:
         return None, errors
     menu_order = {item.section: i for i, item in enumerate(main_menu) if item.section}
@@ -233,8 +248,30 @@ def _site(
         footer_menu=footer_menu,
         build_time=now,
         next_release=found.next_release,
+        drafts=tuple(found.drafts),
+        scheduled=tuple(found.scheduled),
     )
     return site, []
+
+
+def _menus(
+    found: _Found,
+    by_category: Mapping[str, list[Article]],
+    categories: Mapping[str, Category],
+    config: SiteConfig,
+    pages: Sequence[Page],
+    reporter: Reporter,
+    errors: list[SitegenError],
+) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
+    """The main and footer menus, with a warning on the story that alone names a section the
+    main menu leaves out (terms.lone_sections)."""
+    written = config.menu.main
+    listed = {e.section for e in written if e.section} if written else None
+    lone = lone_sections(found.sections, listed, categories, reporter)
+    if written:
+        # menus() would blame sitegen.toml for these too; the story's own line is the place.
+        by_category = {s: a for s, a in by_category.items() if s not in lone}
+    return menus(config, categories, by_category, pages, reporter, errors)
 
 
 def _groups(
@@ -285,15 +322,22 @@ def _authors(
                 )
             )
             continue
-        author = author_entry(source, markups[source.rel], config, u, errors)
+        author = author_entry(source, markups[source.rel], config, u, errors, reporter)
         if author:
             profiles[source.rel] = author
     return profiles
 
 
 def _published(front: ArticleFrontMatter, options: BuildOptions, now: datetime) -> bool:
-    return (
-        front.date is not None
-        and (options.drafts or not front.draft)
-        and (options.future or front.date <= now)
-    )
+    return front.date is not None and not _left_out_because(front, options, now)
+
+
+def _left_out_because(
+    front: ArticleFrontMatter, options: BuildOptions, now: datetime
+) -> Literal["", "draft", "scheduled"]:
+    """Why the build leaves out the article (dated `front.date`): '' when it publishes it."""
+    if front.draft and not options.drafts:
+        return "draft"
+    if front.date is not None and front.date > now and not options.future:
+        return "scheduled"
+    return ""

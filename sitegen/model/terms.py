@@ -8,6 +8,8 @@ spelled, and each other spelling is warned about with the file that spelled it f
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sitegen.errors import Reporter
@@ -34,7 +36,7 @@ def front_matter_tags(f: Fields, warnings: list[tuple[int, str]]) -> tuple[tuple
     spellings of one tag, `Ukraine` and `ukraine`) is kept once, with a warning."""
     tags: dict[str, str] = {}
     repeated: list[str] = []
-    for name in f.strings("tags"):
+    for name in f.strings("tags", warnings):
         slug = term_slug(name)
         if not slug:
             f.error("tags", f"tag {name!r} gives an empty slug; use letters or digits")
@@ -98,3 +100,42 @@ class Terms:
                 f"{found.url}; using {found.name!r} (spell it so, or give the tag another name)",
             )
         return found
+
+
+def lone_sections(
+    stories: Mapping[str, Sequence[SourceFile]],
+    menu: Collection[str] | None,
+    categories: Mapping[str, Category],
+    reporter: Reporter,
+) -> set[str]:
+    """The sections that one story alone names and the main menu (`menu`: the section slugs it
+    lists; None for a menu of every section) leaves out, each warned about on the story's
+    `category:` line: `Politcs` would otherwise open a section of its own. Without a menu, a
+    one-story section is how a new site starts: only one named close to another is warned."""
+    listed = set(menu or ())
+    warned = set()
+    for slug, sources in stories.items():
+        if len(sources) > 1 or slug in listed:
+            continue
+        close = difflib.get_close_matches(slug, sorted({*listed, *stories} - {slug}), n=1)
+        if menu is None and not close:
+            continue  # a new section on a site whose menu lists every section
+        warned.add(slug)
+        names = [categories[s].name if s in categories else s for s in (slug, *close)]
+        message = _lone(names, slug, menu is not None)
+        reporter.warn(sources[0].display, sources[0].line_of("category"), message)
+    return warned
+
+
+def _lone(names: list[str], slug: str, menu: bool) -> str:
+    """The warning for the section `names[0]`, `names[1]` the known one closest to it if any."""
+    unlisted = " and is not in menu.main" if menu else ""
+    said = (
+        f"category {names[0]!r} is in no other story{unlisted}, so this story opens a section "
+        "of its own"
+    )
+    if len(names) > 1:
+        said += f"; did you mean {names[1]!r}?"
+    if menu:
+        said += f' If it is a new section, add [[menu.main]] section = "{slug}" to sitegen.toml'
+    return said
