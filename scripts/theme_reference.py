@@ -33,6 +33,8 @@ TEMPLATES = (
     ("news-sitemap.xml", "NewsSitemapContext", "the Google News sitemap (built in)"),
     ("robots.txt", "RobotsContext", "robots.txt (built in)"),
     ("headers.txt", "HeadersContext", "_headers, with [deploy] headers (built in)"),
+    ("redirect.html", "RedirectContext", "the page at each old address in `aliases:` (built in)"),
+    ("redirects.txt", "RedirectsContext", "_redirects, when any story has `aliases:` (built in)"),
 )
 
 FILTERS = {

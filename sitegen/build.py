@@ -173,7 +173,7 @@ def check(request: BuildRequest, reporter: Reporter) -> int:
         with ExitStack() as cleanup:
             search = SiteSearch(_search_settings(replace(request, cache_dir=None)), {}, cleanup)
             plan = prepare_plan(inputs, reporter, clock, cache, found, search)
-        plan = plan_everything(plan, reporter, clock)
+        plan = plan_everything(plan, reporter, clock, cache.snapshot())
         rendered = cache.snapshot().outputs
         todo = [j for j in plan.jobs if rendered.get(j.path) != j.fingerprint(plan.global_digest)]
         for _ in render_all(replace(plan, jobs=tuple(todo))):

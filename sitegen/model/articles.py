@@ -12,12 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from sitegen.errors import Reporter, SitegenError
-from sitegen.load.assets import MEDIA_TYPES, StaticInfo
+from sitegen.load.assets import StaticInfo
 from sitegen.load.config import SiteConfig
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
-from sitegen.model.entities import Article, Author, Body, Correction, Image
-from sitegen.model.entries import Fields, extra_of, nfc, parse_date, safe_url, suggest
+from sitegen.model.aliases import aliases_of
+from sitegen.model.article_images import FrontMatterImage, article_image, front_matter_image
+from sitegen.model.entities import Article, Author, Body, Correction
+from sitegen.model.entries import Fields, extra_of, nfc, parse_date, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
 from sitegen.model.terms import Terms, front_matter_category, front_matter_tags
 from sitegen.model.text import derive_summary, reading_minutes
@@ -49,23 +51,6 @@ ARTICLE_KEYS = {
 """The keys an article's front matter may hold; any other is warned about (entries.extra_of)."""
 PLACEHOLDER = "Write the story here."
 """The body `sitegen new` writes (cli/scaffold.py): published, it would be the whole story."""
-_COMPUTER_FOLDERS = ("/home/", "/Users/", "/root/", "/tmp/", "/var/", "/etc/", "/private/",
-                     "/Volumes/", "/mnt/", "/media/", "/opt/", "/usr/")  # fmt: skip
-"""Where files on a writer's machine live: an image path starting so is a copied file path."""
-
-
-@dataclass(frozen=True)
-class FrontMatterImage:
-    """The image keys of one article as written, checked on their own."""
-
-    src: str
-    alt: str
-    caption: str
-    credit: str
-    width: int | None
-    height: int | None
-    errors: tuple[SitegenError, ...]
-    """Problems with width, height, caption or credit: reported only if the image is used."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +83,8 @@ class ArticleFrontMatter:
     errors: tuple[SitegenError, ...]
     warnings: tuple[tuple[int, str], ...]
     """(line, message), reported after those that depend on the rest of the site."""
+    aliases: tuple[str, ...] = ()
+    """Old URLs that redirect here (model/aliases.py)."""
 
 
 def check_front_matter(
@@ -112,13 +99,14 @@ def check_front_matter(
     category_name, cslug = front_matter_category(f)
     tags = front_matter_tags(f, warnings)
     slug = _front_matter_slug(f, title)
-    image = _front_matter_image(f)
+    image = front_matter_image(f)
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
     reading = f.number("reading_time") or reading_minutes(
         markup.word_count, config.words_per_minute
     )
     draft, featured, noindex = f.flag("draft"), f.flag("featured"), f.flag("noindex")
     corrections = _corrections(f, config)
+    aliases = aliases_of(f, u)
     _check_body(f, title, markup, warnings)
     if not draft:
         _check_placeholder(f)
@@ -143,6 +131,7 @@ def check_front_matter(
         extra=extra,
         errors=tuple(errors),
         warnings=tuple(sorted(warnings, key=lambda w: w[0])),  # in the file's order
+        aliases=aliases,
     )
 
 
@@ -242,7 +231,7 @@ def article_from_front_matter(
     terms = known.terms
     category = terms.category(d.category_slug, d.category, source, reporter)
     article_tags = [terms.tag(slug, name, source, reporter) for slug, name in d.tags]
-    image = _image(f, d.image, known.urls, known.image_sizes, reporter) if d.image else None
+    image = article_image(f, d.image, known.urls, known.image_sizes, reporter) if d.image else None
     for line, message in d.warnings:
         reporter.warn(source.display, line, message)
     if not f.ok or d.date is None or category is None or not byline:
@@ -273,6 +262,7 @@ def article_from_front_matter(
         corrections=d.corrections,
         url=d.url,
         extra=d.extra,
+        aliases=d.aliases,
     )
 
 
@@ -291,89 +281,6 @@ def _byline(f: Fields, slugs: tuple[str, ...], known: Known) -> tuple[Author, ..
                 f"(with `name:`) or fix the slug" + suggest(slug, known.authors),
             )
     return tuple(byline)
-
-
-def _front_matter_image(f: Fields) -> FrontMatterImage | None:
-    src = safe_url(f, "image", f.text("image"))
-    if not src:
-        return None
-    alt = f.text("image_alt")
-    # Read only if the image is used (see _image): their own errors are kept apart.
-    late = Fields(f.source, [])
-    width, height = late.number("image_width"), late.number("image_height")
-    caption, credit = late.text("image_caption"), late.text("image_credit")
-    return FrontMatterImage(src, alt, caption, credit, width, height, tuple(late.errors))
-
-
-def _image(
-    f: Fields,
-    d: FrontMatterImage,
-    u: Urls,
-    image_sizes: Mapping[str, StaticInfo],
-    reporter: Reporter,
-) -> Image | None:
-    """The article's image, sized from its file in static/ when the front matter gives no
-    size; None (with an error) when it is a file on the writer's computer."""
-    if not _image_is_usable(f, d, image_sizes, reporter):
-        return None
-    src, info = d.src, image_sizes.get(d.src)
-    if d.errors:
-        f.ok = False
-        f.errors.extend(d.errors)
-    width, height = _image_size(d, info)
-    if src.startswith("/"):
-        src = u.base_path + src
-    return Image(
-        src,
-        d.alt,
-        d.caption,
-        d.credit,
-        width,
-        height,
-        length=info.length if info else None,
-        media_type=info.media_type if info else _guess_type(src),
-    )
-
-
-def _image_size(d: FrontMatterImage, info: StaticInfo | None) -> tuple[int | None, int | None]:
-    """The size the front matter gives, else the file's: both from one of them, so that a
-    width and a height from different places never distort the image."""
-    if (d.width is None or d.height is None) and info:
-        return info.width, info.height
-    return d.width, d.height
-
-
-def _image_is_usable(
-    f: Fields, d: FrontMatterImage, image_sizes: Mapping[str, StaticInfo], reporter: Reporter
-) -> bool:
-    """False (an error) for a path on the writer's computer, which no reader can load; a site
-    path missing from static/ or a missing alt text is only warned about (one of them)."""
-    src = d.src
-    if src.startswith(_COMPUTER_FOLDERS) and src not in image_sizes:
-        f.error(
-            "image",
-            f"`image` {src!r} is a file on a computer, not in the site; copy it into static/ "
-            "(e.g. static/images/photo.jpg) and write image: /images/photo.jpg",
-        )
-        return False
-    if src.startswith("/") and src not in image_sizes:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            f"image {src} is not in static/; add the file or fix the path",
-        )
-    elif not d.alt:
-        reporter.warn(
-            f.source.display,
-            f.source.line_of("image"),
-            "the image has no `image_alt:`; describe it for readers who cannot see it",
-        )
-    return True
-
-
-def _guess_type(src: str) -> str:
-    suffix = "." + src.rsplit(".", 1)[-1].lower() if "." in src else ""
-    return MEDIA_TYPES.get(suffix, "image/jpeg")
 
 
 def _corrections(f: Fields, config: SiteConfig) -> tuple[Correction, ...]:

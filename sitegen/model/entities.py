@@ -134,6 +134,9 @@ class Article:
     corrections: tuple[Correction, ...]
     url: str
     extra: Mapping[str, Any]
+    aliases: tuple[str, ...] = ()
+    """Old URLs of the story (`aliases:` in front matter, under the base path), each of which
+    gets a page that redirects here."""
 
     @property
     def body_html(self) -> str:
@@ -177,6 +180,9 @@ class Page:
     url: str
     noindex: bool
     extra: Mapping[str, Any]
+    aliases: tuple[str, ...] = ()
+    """Old URLs of the page (`aliases:` in front matter, under the base path), each of which
+    gets a page that redirects here."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.config import SiteConfig
 from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
+from sitegen.model.aliases import aliases_of
 from sitegen.model.dates import whole_minutes
 from sitegen.model.entities import Author, Link, Page
 from sitegen.model.slugs import is_valid_slug
@@ -262,6 +263,7 @@ def page_entry(
         f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)
     noindex = f.flag("noindex")
+    aliases = aliases_of(f, u)
     if not f.ok:
         return None
     return Page(
@@ -273,6 +275,7 @@ def page_entry(
         url=u.page(slug),
         noindex=noindex,
         extra=extra,
+        aliases=aliases,
     )
 
 

@@ -9,12 +9,17 @@ from datetime import datetime
 
 from sitegen.errors import BuildError, Reporter, SitegenError
 from sitegen.incremental.cache import BuildCache
+from sitegen.incremental.cache_rows import Snapshot
 from sitegen.load.sources import display_path
+from sitegen.model.aliases import KEY as ALIASES
 from sitegen.model.links import check_body_links
 from sitegen.output.write import Stage
 from sitegen.pipeline.clock import Clock
+from sitegen.pipeline.dropped_urls import warn_dropped_urls
 from sitegen.pipeline.prepare import Plan
+from sitegen.render.jobs import RenderJob
 from sitegen.render.plan import find_path_clashes
+from sitegen.render.redirects import REDIRECT_TEMPLATE, alias_clashes, redirects_of
 
 
 def plan_pages(
@@ -41,15 +46,33 @@ def plan_pages(
             _check_links(plan, reporter, pages)
             clock.lap("plan")
             return replace(plan, jobs=tuple(jobs)), kept
-    return plan_everything(plan, reporter, clock), []
+    return plan_everything(plan, reporter, clock, cache.snapshot()), []
 
 
-def plan_everything(plan: Plan, reporter: Reporter, clock: Clock) -> Plan:
+def plan_everything(
+    plan: Plan, reporter: Reporter, clock: Clock, before: Snapshot | None = None
+) -> Plan:
     """`plan` with every output, and the checks that need them all: two outputs at one path,
-    links in articles to pages that do not exist."""
+    links in articles to pages that do not exist, and, given what the last build cached
+    (`before`), the pages it published that this build would drop (dropped_urls.py)."""
     jobs = plan.planner.everything()
-    clashes = find_path_clashes(jobs)
+    clashes = _clashes(plan, jobs)
+    if clashes:
+        raise BuildError(clashes)
     planned = {j.path for j in jobs}
+    _check_links(plan, reporter, planned)
+    if before is not None:
+        warn_dropped_urls(plan, before, planned, reporter)
+    clock.lap("plan")
+    return replace(plan, jobs=tuple(jobs))
+
+
+def _clashes(plan: Plan, jobs: list[RenderJob]) -> list[SitegenError]:
+    """Two outputs at one path: two pages, a page and a static file, or an alias (a redirect
+    from an old address) and anything else, told on the alias's line."""
+    pages = [j for j in jobs if j.template != REDIRECT_TEMPLATE]
+    clashes = find_path_clashes(pages)
+    planned = {j.path for j in pages}
     clashes += [
         SitegenError(
             display_path(f, plan.root),
@@ -59,11 +82,9 @@ def plan_everything(plan: Plan, reporter: Reporter, clock: Clock) -> Plan:
         for p, f in plan.static.items()
         if p in planned
     ]
-    if clashes:
-        raise BuildError(clashes)
-    _check_links(plan, reporter, planned)
-    clock.lap("plan")
-    return replace(plan, jobs=tuple(jobs))
+    redirects = redirects_of(plan.site, plan.urls)
+    line = {r.source: plan.sources[r.source].source.line_of(ALIASES) for r in redirects}
+    return clashes + alias_clashes(pages, redirects, plan.static, line.get)
 
 
 def _check_links(plan: Plan, reporter: Reporter, pages: Iterable[str]) -> None:

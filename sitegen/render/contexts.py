@@ -205,6 +205,8 @@ __all__ = [
     "NotFoundContext",
     "PageContext",
     "Pager",
+    "RedirectContext",
+    "RedirectsContext",
     "RobotsContext",
     "SearchContext",
     "SectionBlock",
@@ -265,3 +267,19 @@ class RobotsContext(TypedDict):
     disallow: Sequence[str]
     sitemaps: Sequence[str]
     extra: str
+
+
+class RedirectContext(TypedDict):
+    site: SiteInfo
+    """The publication (its language and title)."""
+    title: str
+    """Title of the story or page the old address leads to."""
+    url: str
+    """Absolute URL of that story or page now."""
+    alias: str
+    """The old address this page stands at (a site URL, under the base path)."""
+
+
+class RedirectsContext(TypedDict):
+    rules: Sequence[tuple[str, str]]
+    """(old, new) site URLs, under the base path and percent-encoded, sorted."""

@@ -58,7 +58,7 @@ def _article_digests(a: Article, own: str | None, described: Mapping[int, str]) 
     if own is None:  # no file digest known: describe the article field by field
         own = _hash((a.slug, a.title, a.date, a.updated, a.summary, a.word_count,
                      a.reading_time, a.draft, a.featured, a.noindex, a.corrections,
-                     sorted(a.extra.items(), key=str)))  # fmt: skip
+                     sorted(a.extra.items(), key=str), a.aliases))  # fmt: skip
         links = None
         body = blake2b(a.body_html.encode(), digest_size=12).hexdigest()
     else:

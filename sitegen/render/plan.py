@@ -23,6 +23,7 @@ from sitegen.render.feeds import (
 from sitegen.render.jobs import RenderJob, Searchable
 from sitegen.render.listing import plan_lists
 from sitegen.render.pages import PagePlanner
+from sitegen.render.redirects import plan_redirects
 from sitegen.render.search_record import search_record
 
 
@@ -111,7 +112,8 @@ class SitePlanner:
         ]
 
     def everything(self) -> list[RenderJob]:
-        """Every output."""
+        """Every output: pages, then feeds, sitemaps and host files, then the redirects from
+        old addresses (render/redirects.py), which no sitemap or feed lists."""
         site, config, urls, info, digests = (
             self._site, self._config, self._urls, self.info, self.digests
         )  # fmt: skip
@@ -130,6 +132,7 @@ class SitePlanner:
             *plan_feeds(site, config, urls, info, digests),
             *plan_sitemaps(site, config, urls, info, pages, digests),
             *plan_host_files(config, urls, self._assets),
+            *plan_redirects(site, urls, info),
         ]
 
 
