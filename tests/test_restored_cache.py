@@ -260,3 +260,22 @@ def test_a_cache_on_another_file_system_holds_copies_that_follow_the_output(
         assert _tree(site / "output") == _clean_output(site, tmp_path)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+
+
+def test_an_edit_relinks_only_the_files_it_changed(
+    first_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.incremental.mirror import OutputMirror
+
+    linked: list[Path] = []
+    link = OutputMirror._link
+
+    def counting(self: OutputMirror, source: Path, rel: str, number: int) -> object:
+        linked.append(source)
+        return link(self, source, rel, number)
+
+    monkeypatch.setattr(OutputMirror, "_link", counting)
+    _edit(first_run)
+    result = _build(first_run)
+    assert 0 < len(linked) < result.pages / 2, len(linked)
+    assert _tree(first_run / ".sitegen-cache" / MIRROR) == _tree(first_run / "output")

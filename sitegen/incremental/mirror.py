@@ -27,6 +27,9 @@ from sitegen.incremental.cache_db import checksum
 MIRROR = "output"
 """The mirror's folder in the cache folder."""
 MANIFEST = "output.manifest"
+_STALE = "output.manifest.stale"
+"""The manifest while the cache is saved: of no save, but still a list of what the mirror
+holds, for the update after the save to relink only what changed."""
 _SCRATCH = "output.new"
 """Where a file is linked before it replaces the mirror's: a folder of its own, so no name
 in the output can collide with it."""
@@ -54,18 +57,22 @@ class OutputMirror:
     def __init__(self, cache_dir: Path) -> None:
         self.folder = cache_dir / MIRROR
         self.manifest_path = cache_dir / MANIFEST
+        self._stale = cache_dir / _STALE
         self._scratch = cache_dir / _SCRATCH
 
     def invalidate(self) -> None:
         """The cache is about to describe another build: until `update` names it, the mirror
         is of none (a build killed in between leaves nothing to restore)."""
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.manifest_path)
+            os.replace(self.manifest_path, self._stale)
 
     def update(self, output: Path, save: str) -> None:
         """Make the mirror hold exactly the files of `output`, which the cache's save `save`
         describes. A mirror that cannot be brought in line is made again from nothing."""
-        _, manifest = self._manifest()
+        source = self._stale if self._stale.exists() else self.manifest_path
+        _, manifest = self._manifest(source)
+        if not manifest:  # whatever the folder holds is unknown: start it again
+            shutil.rmtree(self.folder, ignore_errors=True)
         try:
             self._update(output, manifest)
         except OSError:
@@ -73,18 +80,30 @@ class OutputMirror:
             manifest = {}
             self._update(output, manifest)
         self._save(save, manifest)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._stale)
 
     def _update(self, output: Path, manifest: dict[str, Entry]) -> None:
         present = dict(_files(output))
         for rel in manifest.keys() - present.keys():
             del manifest[rel]
             _remove(self.folder / rel)
+        todo = [
+            rel
+            for rel, inode in present.items()
+            if rel not in manifest or not _still(manifest[rel], inode, output / rel)
+        ]
+        for folder in sorted({(self.folder / rel).parent for rel in todo}):
+            folder.mkdir(parents=True, exist_ok=True)  # a file in the way: start again
         self._scratch.mkdir(parents=True, exist_ok=True)
         try:
-            for rel, entry_info in present.items():
-                kept = manifest.get(rel)
-                if kept is None or not _still(kept, entry_info, output / rel):
-                    manifest[rel] = self._link(output / rel, rel)
+            # Links and digests overlap well across threads (each call releases the GIL): a
+            # cold build mirrors tens of thousands of files.
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                entries = pool.map(
+                    lambda i: self._link(output / todo[i], todo[i], i), range(len(todo))
+                )
+                manifest.update(zip(todo, entries, strict=True))
         finally:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -93,7 +112,7 @@ class OutputMirror:
         the mirror is of the cache's save `save`; how many were restored (0: no output is
         made). A folder in `whole` (the search index, whose files refer to each other) is
         restored whole or not at all."""
-        mirrored, manifest = self._manifest()
+        mirrored, manifest = self._manifest(self.manifest_path)
         if not save or mirrored != save:
             return 0
         intact_files = self._verified(manifest, tuple(whole))
@@ -140,30 +159,31 @@ class OutputMirror:
         except OSError:
             return False
 
-    def _link(self, source: Path, rel: str) -> Entry:
-        """Link (or copy) the output's file at `rel` into the mirror."""
+    def _link(self, source: Path, rel: str, number: int) -> Entry:
+        """Link (or copy) the output's file at `rel` into the mirror, whose folders are made;
+        `number` names its file in the scratch folder."""
         target = self.folder / rel
-        spare = self._scratch / "file"
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(spare)
+        spare = self._scratch / str(number)
         linked = _link(source, spare)
-        _make_room(target, self.folder)
-        os.replace(spare, target)
+        try:
+            os.replace(spare, target)
+        except IsADirectoryError:  # a folder of the last output is a file of this one
+            shutil.rmtree(target)
+            os.replace(spare, target)
         info = os.stat(source)
         return Entry(info.st_size, _sha256(target), info.st_ino, linked, info.st_ctime_ns)
 
-    def _manifest(self) -> tuple[str, dict[str, Entry]]:
-        """The save the mirror is of, and its files; none when the manifest is missing,
-        damaged or of another version (then the mirror is made again from scratch)."""
+    def _manifest(self, path: Path) -> tuple[str, dict[str, Entry]]:
+        """The save the mirror is of, and its files, from the manifest at `path`; none when
+        it is missing, damaged or of another version (then the mirror is made again)."""
         try:
-            header, _, data = self.manifest_path.read_bytes().partition(b"\n")
+            header, _, data = path.read_bytes().partition(b"\n")
             if header.decode("ascii", "replace") != f"{_HEADER} {checksum(data)}":
                 raise ValueError("another version, or damaged")
             manifest = pickle.loads(data)  # bytes the cache wrote, as the digest shows
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             manifest = None
         if not isinstance(manifest, tuple) or len(manifest) != 2:
-            shutil.rmtree(self.folder, ignore_errors=True)
             return "", {}
         return manifest
 
@@ -198,18 +218,6 @@ def _files(root: Path) -> Iterator[tuple[str, int]]:
                     pending.append(name)
                 elif entry.is_file(follow_symlinks=False):
                     yield name, entry.inode()
-
-
-def _make_room(target: Path, top: Path) -> None:
-    """Clear the way for a file at `target`: a folder where it goes, a file where one of its
-    folders goes (a file of the output that became a folder, or the other way round)."""
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    for parent in reversed(target.relative_to(top).parents[:-1]):
-        folder = top / parent
-        if folder.is_file() or folder.is_symlink():
-            folder.unlink()
-    target.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _remove(path: Path) -> None:
