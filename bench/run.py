@@ -4,8 +4,8 @@ For each size it times a cold build (no cache, empty output), a no-change rebuil
 after editing one article's body, one article's title, and adding one article; each the median
 of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
 and the body edit run again, alternating with those, on a twin with search off, to show what
-search adds. Hugo, when installed, builds the equivalent site in the same run and the table
-shows the ratios."""
+search adds. Hugo builds the equivalent site in the same run, each binary given with --hugo
+(or the `hugo` on PATH), and the table shows every figure's ratio to each Hugo's cold build."""
 
 from __future__ import annotations
 
@@ -15,14 +15,13 @@ import json
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.corpus import generate
-from bench.hugo import hugo_site
+from bench.hugo import hugo_binary, hugo_site
 from bench.measure import Run, run
 from bench.serve import bench_serve
 
@@ -211,36 +210,57 @@ def search_cost(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def bench_hugo(site: Path, size: int, runs: int) -> list[Row]:
-    hugo = shutil.which("hugo")
-    if not hugo:
-        print("  hugo: not installed (apt-get install -y hugo); showing sitegen's figures alone")
+def bench_hugo(site: Path, size: int, runs: int, binaries: list[tuple[str, str]]) -> list[Row]:
+    """Cold builds of the site's Hugo twin by each of `binaries` ((path, label), hugo_binary),
+    the binaries taking turns run by run, so that none is always the one after the other's
+    disk traffic, and the machine's drift is shared."""
+    if not binaries:
+        print("  hugo: none installed (apt-get install -y hugo, or --hugo PATH): sitegen alone")
         return []
     _discard(CORPORA / f"hugo-n{size}")
     twin = hugo_site(site, CORPORA / f"hugo-n{size}")
     output = twin / "public"
-    results = []
-    for _ in range(max(1, runs - 1)):
-        _discard(output, twin / "resources")
-        result = run([hugo, "--quiet", "-s", str(twin), "-d", str(output)])
-        if result.returncode != 0:
-            raise SystemExit(f"hugo failed:\n{result.output[-3000:]}")
-        results.append(result)
-    version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()[1]
-    version = version.split("+")[0]  # v0.111.3+extended: the table keeps its columns
-    return [_row(size, f"hugo {version}", "cold", results, _pages(output))]
+    results: dict[str, list[Run]] = {label: [] for _, label in binaries}
+    pages: dict[str, int] = {}
+    for number in range(max(1, runs - 1)):
+        for binary, label in binaries if number % 2 == 0 else binaries[::-1]:
+            _discard(output, twin / "resources")
+            result = run([binary, "--quiet", "-s", str(twin), "-d", str(output)])
+            if result.returncode != 0:
+                raise SystemExit(f"{label} ({binary}) failed:\n{result.output[-3000:]}")
+            if result.output.strip():  # --quiet leaves only warnings and errors
+                print(f"  {label} said:\n{result.output[-3000:]}", flush=True)
+            results[label].append(result)
+            pages[label] = _pages(output)
+    return [_row(size, label, "cold", results[label], pages[label]) for _, label in binaries]
+
+
+def hugo_binaries(commands: list[str] | None) -> list[tuple[str, str]]:
+    """(path, label) of each Hugo to time: those given, else the `hugo` on PATH if any."""
+    if not commands:
+        return [hugo_binary("hugo")] if shutil.which("hugo") else []
+    found = [hugo_binary(command) for command in commands]
+    labels = [label for _, label in found]
+    if len(set(labels)) < len(labels):
+        raise SystemExit(f"two --hugo binaries are the same version: {', '.join(labels)}")
+    return found
 
 
 def table(rows: list[Row]) -> str:
+    """The rows, with each figure's ratio to the cold build of every Hugo in the table (of the
+    same size): one column per Hugo version."""
+    hugos = list(dict.fromkeys(r.tool for r in rows if r.tool.startswith("hugo")))
+    heads = [f"vs {tool.removeprefix('hugo ')}" for tool in hugos]
+    widths = [max(8, len(head)) for head in heads]
     lines = [
-        f"{'N':>7} {'tool':<18} {'scenario':<12} {'seconds':>9} {'search':>7} {'pages':>8} {'pages/s':>9} {'peak MB':>8} {'vs hugo':>8}"
+        f"{'N':>7} {'tool':<18} {'scenario':<12} {'seconds':>9} {'search':>7} {'pages':>8} {'pages/s':>9} {'peak MB':>8}"
+        + "".join(f" {head:>{width}}" for head, width in zip(heads, widths, strict=True))
     ]
-    hugo_cold = {r.size: r.seconds for r in rows if r.tool.startswith("hugo")}
+    cold = {(r.size, r.tool): r.seconds for r in rows if r.tool in hugos}
     for r in rows:
-        ratio = (
-            f"{r.seconds / hugo_cold[r.size]:.2f}x"
-            if r.size in hugo_cold and r.tool.startswith("sitegen")
-            else ""
+        ratios = "".join(
+            f" {_ratio(r, tool, cold.get((r.size, tool))):>{width}}"
+            for tool, width in zip(hugos, widths, strict=True)
         )
         line = f"{r.size:>7,} {r.tool:<18} {r.scenario:<12} {r.seconds:>9.2f}"
         if r.tool == "sitegen serve":  # a wait, not a build: no pages, memory or search share
@@ -248,9 +268,17 @@ def table(rows: list[Row]) -> str:
             continue
         search = f"{r.search_seconds:.2f}" if r.tool == "sitegen" else ""
         lines.append(
-            f"{line} {search:>7} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f} {ratio:>8}"
+            f"{line} {search:>7} {r.pages:>8,} {r.pages_per_second:>9,.0f} {r.peak_rss_mb:>8.0f}"
+            + ratios
         )
     return "\n".join(lines)
+
+
+def _ratio(row: Row, hugo: str, hugo_cold: float | None) -> str:
+    """`row`'s seconds over the cold build of `hugo`; blank without one, and for that build."""
+    if hugo_cold is None or row.tool == hugo:
+        return ""
+    return f"{row.seconds / hugo_cold:.2f}x"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -260,6 +288,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median)")
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument(
+        "--hugo",
+        action="append",
+        metavar="PATH",
+        help="a Hugo binary to time, labelled by its `hugo version` (repeatable; "
+        "default: the `hugo` on PATH)",
+    )
+    parser.add_argument(
         "--serve", action="store_true", help="also time `sitegen serve`: save to new text served"
     )
     parser.add_argument(
@@ -268,6 +303,10 @@ def main(argv: list[str] | None = None) -> None:
         help="skip the cold build and body edit with search off (what search adds)",
     )
     args = parser.parse_args(argv)
+    if args.no_hugo and args.hugo:
+        parser.error("--hugo and --no-hugo contradict each other")
+    # Found before the long runs: a wrong --hugo fails at once.
+    hugos = [] if args.no_hugo else hugo_binaries(args.hugo)
     sizes = [int(s) for s in args.sizes.split(",") if s] + ([50_000] if args.large else [])
     # sitegen as an installed user runs it: compiled once. Where PYTHONDONTWRITEBYTECODE is set
     # (some CI images) every build would compile its modules again, ~0.05 s each time.
@@ -295,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
                 flush=True,
             )
         if not args.no_hugo:
-            rows += bench_hugo(site, size, args.runs)
+            rows += bench_hugo(site, size, args.runs, hugos)
     _empty_trash()
     print()
     print(table(rows))
