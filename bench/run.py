@@ -1,17 +1,20 @@
 """`python -m bench`: sitegen against Hugo on the same synthetic news site.
 
-For each size it times a cold build (no cache, empty output), a no-change rebuild, and rebuilds
-after editing one article's body, one article's title, and adding one article; each the median
-of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
+For each size it times a cold build (no cache, empty output), the first body edit right after
+it, a no-change rebuild, and rebuilds after editing one article's body, one article's title, and
+adding one article, then a CI run (a fresh checkout with the cache restored, no output, one
+story edited); each the median of --runs runs, with pages per second and the peak RSS of the whole process tree. The cold build
 and the body edit run again, alternating with those, on a twin with search off, to show what
 search adds. Hugo builds the equivalent site in the same run, each binary given with --hugo
-(or the `hugo` on PATH), and the table shows every figure's ratio to each Hugo's cold build."""
+(or the `hugo` on PATH), and the table shows every figure's ratio to each Hugo's cold build.
+--tree times another checkout's sitegen, so two commits compare in one session."""
 
 from __future__ import annotations
 
 import argparse
 import compileall
 import json
+import os
 import re
 import shutil
 import statistics
@@ -43,8 +46,16 @@ class Row:
     """Of which indexing search (sitegen's -v stage timing; median)."""
 
 
+TREE: Path | None = None
+"""The sitegen source tree to time (--tree); None: the sitegen this Python imports."""
+
+
 def _sitegen(site: Path, *extra: str) -> Run:
-    result = run([sys.executable, "-m", "sitegen", "build", "-s", str(site), "-v", *extra])
+    command = [sys.executable, "-m", "sitegen", "build", "-s", str(site), "-v", *extra]
+    env = None
+    if TREE is not None:  # that tree's package first, whatever is installed
+        env = {**os.environ, "PYTHONPATH": str(TREE)}
+    result = run(command, cwd=TREE, env=env)
     if result.returncode != 0:
         raise SystemExit(f"sitegen failed:\n{result.output[-3000:]}")
     return result
@@ -115,6 +126,8 @@ def _empty_trash() -> None:
 
 
 BODY_STEPS = 200
+FIRST_EDIT_STEP = 150
+CI_STEP = 500
 """First step number of the body edits (which articles they pick): the same with search off."""
 
 
@@ -131,6 +144,9 @@ def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) ->
 
     cold, cold_off = _cold(site, runs, twin)
     record("cold", cold)
+    # Right after a cold build (which leaves no spare output folder to recycle).
+    _edit_body(site, FIRST_EDIT_STEP)
+    record("first edit", [_sitegen(site)])
     scenarios: list[tuple[str, Callable[[Path, int], None] | None, int]] = [
         ("no change", None, 0), ("edit body", _edit_body, BODY_STEPS),
         ("edit title", _edit_title, 300), ("add article", _add_article, 400),
@@ -150,6 +166,7 @@ def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) ->
                 edit(folder, step)
                 into.append(_sitegen(folder))
         record(name, results)
+    record("ci restored", _ci_restored(site, size, runs))
     if twin is not None:
         pages = _pages(twin / "output")
         rows += [
@@ -157,6 +174,26 @@ def bench_sitegen(site: Path, size: int, runs: int, twin: Path | None = None) ->
             for scenario, results in (("cold", cold_off), ("edit body", body_off))
         ]
     return rows
+
+
+def _ci_restored(site: Path, size: int, runs: int) -> list[Run]:
+    """A CI run: a fresh checkout (new files, new times) with `.sitegen-cache/` restored from
+    the last build and no output folder, one story edited, then a build."""
+    results = []
+    for step in range(CI_STEP, CI_STEP + runs):
+        checkout = CORPORA / f"ci-n{size}"
+        _discard(checkout)
+        checkout.mkdir(parents=True)
+        for name in ("content", "static", "sitegen.toml", ".sitegen-cache"):
+            source = site / name
+            if source.is_dir():
+                shutil.copytree(source, checkout / name)
+            elif source.is_file():
+                shutil.copy2(source, checkout / name)
+        _edit_body(checkout, step)
+        results.append(_sitegen(checkout))
+        _discard(checkout)
+    return results
 
 
 def search_off_twin(size: int) -> Path:
@@ -295,6 +332,12 @@ def main(argv: list[str] | None = None) -> None:
         "default: the `hugo` on PATH)",
     )
     parser.add_argument(
+        "--tree",
+        type=Path,
+        help="time the sitegen of this source tree (a checkout of another commit, to compare "
+        "two in one run) instead of the installed one",
+    )
+    parser.add_argument(
         "--serve", action="store_true", help="also time `sitegen serve`: save to new text served"
     )
     parser.add_argument(
@@ -303,6 +346,8 @@ def main(argv: list[str] | None = None) -> None:
         help="skip the cold build and body edit with search off (what search adds)",
     )
     args = parser.parse_args(argv)
+    global TREE
+    TREE = args.tree.resolve() if args.tree else None
     if args.no_hugo and args.hugo:
         parser.error("--hugo and --no-hugo contradict each other")
     # Found before the long runs: a wrong --hugo fails at once.
@@ -312,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     # (some CI images) every build would compile its modules again, ~0.05 s each time.
     import sitegen
 
-    compileall.compile_dir(Path(sitegen.__file__).parent, quiet=1)
+    compileall.compile_dir(TREE / "sitegen" if TREE else Path(sitegen.__file__).parent, quiet=1)
     _empty_trash()  # what an interrupted run left
     rows: list[Row] = []
     for size in sizes:
