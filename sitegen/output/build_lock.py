@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from sitegen.load.config import require_site
 from sitegen.errors import SitegenError
+from sitegen.load.config import require_site
 from sitegen.load.sources import display_path
 from sitegen.output.write import check_output_folder
 

@@ -31,7 +31,9 @@ from sitegen.output.halves import die_with_parent
 
 Op = tuple[str, str] | tuple[str, str, bytes | str]
 """("dir", path): make the folder and its parents; ("file", path, data): write the file (its
-folder exists); ("link", source, path): hard-link `source` at `path`, or copy it."""
+folder exists); ("link", source, path): hard-link `source` at `path`, or copy it;
+("hardlink", source, path): hard-link `source` at `path` if the file system can, else nothing
+(for a folder whose every file is checked before it is used, as the spare is: next_spare.py)."""
 
 _FRAME = struct.Struct("<Q")
 PENDING_LIMIT = 64 * 1024 * 1024
@@ -45,19 +47,29 @@ ANSWER_TIMEOUT = 300.0
 def apply(ops: Sequence[Op]) -> None:
     """Carry out `ops` in this process, in order (OSError as the file system raises it)."""
     for op in ops:
-        kind, path, arg = op[0], op[1], op[2] if len(op) > 2 else b""
-        if kind == "dir":
-            os.makedirs(path, exist_ok=True)
-        elif kind == "file" and isinstance(arg, bytes):
-            with open(path, "wb") as handle:
-                handle.write(arg)
-        elif kind == "link" and isinstance(arg, str):
-            try:
-                os.link(path, arg)
-            except OSError:
-                shutil.copyfile(path, arg)
-        else:
-            raise ValueError(f"not a file operation: {op[:2]!r}")
+        _apply(op[0], op[1], op[2] if len(op) > 2 else b"")
+
+
+def _apply(kind: str, path: str, arg: bytes | str) -> None:
+    if kind == "dir":
+        os.makedirs(path, exist_ok=True)
+    elif kind == "file" and isinstance(arg, bytes):
+        with open(path, "wb") as handle:
+            handle.write(arg)
+    elif kind == "link" and isinstance(arg, str):
+        _link_or_copy(path, arg)
+    elif kind == "hardlink" and isinstance(arg, str):
+        with contextlib.suppress(OSError):
+            os.link(path, arg)
+    else:
+        raise ValueError(f"not a file operation: {(kind, path)!r}")
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 class FileWriter:
@@ -120,7 +132,9 @@ class FileWriter:
     def _start(self) -> None:
         # -I -S: the standard library alone, and no site-packages to import at start-up;
         # sitegen itself from where this module is.
-        package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        package_parent = os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        )
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _HELPER, package_parent, str(os.getpid())],
             stdin=subprocess.PIPE,

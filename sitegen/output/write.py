@@ -1,49 +1,59 @@
 """The only code that touches the output folder. A build is staged in a folder beside the
-output and swapped in only when complete, so a failed or killed build never costs the published
-site; the swap is one atomic rename exchange where the kernel offers it.
+output and swapped in only when complete (swap.py), so a failed or killed build never costs the
+published site; the swap is one atomic rename exchange where the kernel offers it.
 
 The swap does not throw the retired output away: it is kept beside the new one as the spare
 (`.output.spare`), and the next build stages in it (so does the stage of a build that failed,
-unless the disk failed it: one full disk could have left a file half written). Most of its files are hard links to the
-live output's unchanged files already, so a build replaces the few that changed instead of
-linking every file into an empty folder (at 10,000 articles that cost seconds). The spare is
-reused, never trusted: a file in it is kept only when it is the very inode the build would
-have linked, whatever the build does not produce is deleted before the swap, and nothing in
-it is written in place (its files are shared with the live output)."""
+unless the disk failed it: one full disk could have left a file half written). Most of its
+files are hard links to the live output's unchanged files already, so a build replaces the few
+that changed instead of linking every file into an empty folder (at 10,000 articles that cost
+seconds). The spare is reused, never trusted: a file in it is kept only when it is the very
+inode the build would have linked (listing.py lists it), whatever the build does not produce is
+deleted before the swap (leftovers.py), and nothing in it is written in place (its files are
+shared with the live output).
+
+A build that retires no output (the first one, or one whose output was deleted) would leave no
+spare, and the build after it would link every file into an empty stage. So such a build has a
+helper process link each file it stages into a folder beside it as it goes (next_spare.py), and
+that folder becomes the spare when the stage becomes the output."""
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import os
-import pickle
 import shutil
 import stat
-import subprocess
-import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from sitegen.errors import ConfigError
-
-_STAGE = ".{name}.staging-{pid}"
-_OLD = ".{name}.old-{pid}"
-_SPARE = ".{name}.spare"
-_TRASH = ".{name}.trash-{tag}"
-WORK = ".{name}.work-"
-"""Prefix of scratch folders beside the output (the search indexer's), removed by the next
-build if a killed one left them."""
+from sitegen.output.leftovers import (
+    _NEXT_SPARE,
+    _STAGE,
+    _adopt_killed_stage,
+    _is_folder,
+    _Leftovers,
+    _move_contents,
+    remove_leftovers,
+)
+from sitegen.output.leftovers import _SPARE as _SPARE
+from sitegen.output.leftovers import WORK as WORK
+from sitegen.output.leftovers import discard as discard
+from sitegen.output.listing import _Listing, _Tree
+from sitegen.output.next_spare import _NextSpare
+from sitegen.output.spare_mirror import MIRROR_AFTER as MIRROR_AFTER
+from sitegen.output.spare_mirror import SpareMirror as SpareMirror
+from sitegen.output.swap import check_output_folder as check_output_folder
+from sitegen.output.swap import swap_in
 
 
 class Stage:
     """A folder being filled with the next output; `commit()` swaps it in, leaving it aborts.
     Either way the folder left over (the retired output, or the aborted stage) becomes the
     spare that the next build recycles, unless `reuse_spare` is off (then the spare is
-    discarded and the stage starts empty, as `--clean` wants)."""
+    discarded and the stage starts empty, as `--clean` wants). A stage that retires no output
+    leaves its hard links (_NextSpare) as the spare instead."""
 
     def __init__(self, output: Path, *, reuse_spare: bool = True) -> None:
         self.output = output
@@ -65,27 +75,21 @@ class Stage:
         """The live output's files as listed when the build started; None when not listed."""
         self._claimed: set[str] = set()
         """Output paths staged so far, when recycled: what settling must not delete."""
+        self._next: _NextSpare | None = None
+        """Hard links to the staged files, when there is no live output to retire."""
+        self._next_ready = False
+        """Every link of `_next` is made (committing waited for them)."""
 
     def __enter__(self) -> Stage:
         """Sets the stage up; cheap, and best entered before the build plans, since listing
         the spare (a few tenths of a second at 10,000 articles) then happens meanwhile."""
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        if self._reuse_spare:
-            _adopt_killed_stage(self.output, self._spare)
-        remove_leftovers(self.output)
-        # Always a new folder, its children moved in from the spare: the build cache knows an
-        # output folder by its inode, which must not come back after a kill.
-        self._root.mkdir()
-        self._recycled = self._reuse_spare and _move_contents(self._spare, self._root, self.output)
-        if not self._recycled and _is_folder(self._spare):
-            discard(self._spare, self.output)
+        self._recycled = self._make_root()
         live = self.output if _is_folder(self.output) else None
+        if live is None:
+            self._next = self._new_next_spare()
         if self._recycled or live is not None:
-            try:
-                self._listing = _Listing(self._root if self._recycled else None, live)
-            except OSError:  # no child process to list them: stat file by file instead
-                if self._recycled:
-                    self._start_empty()
+            self._list(live)
         return self
 
     def __exit__(
@@ -93,19 +97,56 @@ class Stage:
     ) -> None:
         if self._listing is not None:  # failed while planning
             self._listing.cancel()
+        self._close_next_spare()
         if not os.path.lexists(self._root):
             return
         # A build the disk failed (full, say) may have left a file half written: its stage is
         # not kept as the spare, and deleting it gives the disk its room back.
         if not self.committed and (not self._recycled or isinstance(exc, OSError)):
-            # A failed build leaves nothing behind that was not there before.
-            if self._recycled or self.files_written + self.files_linked > BACKGROUND_DELETE:
-                discard(self._root, self.output)
-            else:
-                shutil.rmtree(self._root, ignore_errors=True)
-            return
-        # The retired output, or the spare this failed build was patching: files to recycle,
-        # checked again before any reuse.
+            self._delete_root()
+        else:
+            self._keep_root()
+
+    def _make_root(self) -> bool:
+        """Make the stage folder and move the spare's contents in (unless `reuse_spare` is
+        off); whether it did, i.e. whether the stage is recycled."""
+        if self._reuse_spare:
+            _adopt_killed_stage(self.output, self._spare)
+        remove_leftovers(self.output)
+        # Always a new folder, its children moved in from the spare: the build cache knows an
+        # output folder by its inode, which must not come back after a kill.
+        self._root.mkdir()
+        recycled = self._reuse_spare and _move_contents(self._spare, self._root, self.output)
+        if not recycled and _is_folder(self._spare):
+            discard(self._spare, self.output)
+        return recycled
+
+    def _list(self, live: Path | None) -> None:
+        """Start listing the recycled stage and the live output, while the build plans."""
+        try:
+            self._listing = _Listing(self._root if self._recycled else None, live)
+        except OSError:  # no child process to list them: stat file by file instead
+            if self._recycled:
+                self._start_empty()
+
+    def _close_next_spare(self) -> None:
+        next_spare, self._next = self._next, None
+        if next_spare is not None:
+            # Kept when the stage became the output and retired none (else the retired output
+            # is the spare, as it is after any other build).
+            kept = self.committed and self._next_ready and not os.path.lexists(self._root)
+            next_spare.close(self._spare if kept else None, self.output)
+
+    def _delete_root(self) -> None:
+        """A failed build leaves nothing behind that was not there before."""
+        if self._recycled or self.files_written + self.files_linked > BACKGROUND_DELETE:
+            discard(self._root, self.output)
+        else:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def _keep_root(self) -> None:
+        """The retired output, or the spare this failed build was patching: files to recycle,
+        checked again before any reuse."""
         try:
             os.rename(self._root, self._spare)
         except OSError:  # the spare's name is taken by something that is not ours to replace
@@ -150,12 +191,14 @@ class Stage:
         self.target(rel).write_bytes(data)
         self.bytes_written += len(data)
         self.files_written += 1
+        self._staged(rel)
 
     def copy(self, rel: str, source: Path) -> None:
         target = self.target(rel)
         shutil.copyfile(source, target)
         self.bytes_written += target.stat().st_size
         self.files_written += 1
+        self._staged(rel)
 
     def write_unless_same(self, rel: str, data: bytes, old: Path) -> bool:
         """Write new bytes; bytes equal to the previous output's keep that file (and its time).
@@ -175,6 +218,7 @@ class Stage:
         os.replace(source, target)
         self.bytes_written += target.stat().st_size
         self.files_written += 1
+        self._staged(rel)
 
     def previous_has(self, rel: str) -> bool:
         """Whether the live output holds a regular file at `rel`, from the listing made while
@@ -210,6 +254,8 @@ class Stage:
         todo = [rel for rel in rels if not self._reuse_live(rel)]
         self._link_all([(self.target(rel), self.output / rel) for rel in todo])
         self.files_linked += len(rels)
+        for rel in rels:
+            self._staged(rel)
 
     def link_many(self, pairs: list[tuple[str, Path]]) -> None:
         """link_or_copy for many files at once: on slow disks the metadata calls dominate, and
@@ -218,6 +264,8 @@ class Stage:
         # Targets (and their folders) first, in order, on this thread; then the links.
         self._link_all([(self.target(rel), source) for rel, source in todo])
         self.files_linked += len(pairs)
+        for rel, _ in pairs:
+            self._staged(rel)
 
     @staticmethod
     def _link_all(targets: list[tuple[Path, Path]]) -> None:
@@ -234,23 +282,16 @@ class Stage:
         if not self._reuse(rel, source):
             _link(self.target(rel), source)
         self.files_linked += 1
+        self._staged(rel)
 
     def commit(self) -> None:
         self._settle()
-        if self.output.exists():
-            if not self.output.is_dir():
-                raise ConfigError(
-                    str(self.output), None, "the output path exists and is not a folder"
-                )
-            if not _exchange(self._root, self.output):
-                old = self.output.parent / _OLD.format(name=self.output.name, pid=os.getpid())
-                os.rename(self.output, old)
-                os.rename(self._root, self.output)
-                self._root = old
-        else:
-            os.rename(self._root, self.output)
+        if self._next is not None:
+            # Before the stage is renamed: the helper links its files by their paths.
+            self._next_ready = self._next.finish()
+        self._root = swap_in(self._root, self.output)
         self.committed = True
-        # After the exchange self._root holds the previous output; __exit__ keeps it as spare.
+        # self._root holds the retired output now, if there was one; __exit__ keeps it as spare.
 
     def _reuse(self, rel: str, source: Path) -> bool:
         """Whether the spare already holds `source` itself (the same inode) at `rel`: then
@@ -305,290 +346,22 @@ class Stage:
         self._recycled = False
         discard(self._root, self.output)
         self._root.mkdir()
+        if self._next is not None:  # its links are to files of the folder just discarded
+            self._next.close(None, self.output)
+            self._next = self._new_next_spare()
 
+    def _new_next_spare(self) -> _NextSpare:
+        folder = self.output.parent / _NEXT_SPARE.format(name=self.output.name, pid=os.getpid())
+        return _NextSpare(self._root, folder)
 
-@dataclass
-class _Tree:
-    """A folder as listed: its device, relative path -> inode of each file (-1 for anything
-    but a regular file), and its folders."""
-
-    device: int
-    files: dict[str, int]
-    folders: set[str]
-
-
-class _Leftovers(_Tree):
-    """What a recycled spare held when the build started, less what the build has claimed."""
-
-    def clear_folders_for(self, parts: tuple[str, ...], root: Path) -> None:
-        """A file of the spare where the build needs a folder goes."""
-        for depth in range(1, len(parts)):
-            rel = "/".join(parts[:depth])
-            if rel in self.files:
-                del self.files[rel]
-                os.unlink(root / rel)
-
-    def clear_file(self, rel: str, root: Path, claimed: set[str]) -> None:
-        """A folder of the spare where the build needs a file goes, unless the build already
-        staged files in it (then creating the file fails, as it would in an empty stage)."""
-        self.files.pop(rel, None)
-        if rel not in self.folders or any(c.startswith(rel + "/") for c in claimed):
-            return
-        shutil.rmtree(root / rel)
-        below = rel + "/"
-        self.folders = {f for f in self.folders if f != rel and not f.startswith(below)}
-        self.files = {f: i for f, i in self.files.items() if not f.startswith(below)}
-
-    def remove_unclaimed(self, root: Path, claimed: set[str]) -> None:
-        for rel in self.files:
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
-                os.unlink(root / rel)
-        needed: set[str] = set()
-        for rel in claimed:
-            folder = rel.rpartition("/")[0]
-            while folder and folder not in needed:
-                needed.add(folder)
-                folder = folder.rpartition("/")[0]
-        # Deepest first, so a folder is empty by the time its turn comes.
-        for rel in sorted(self.folders - needed, key=lambda f: f.count("/"), reverse=True):
-            try:
-                os.rmdir(root / rel)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                shutil.rmtree(root / rel, ignore_errors=True)
-
-
-class _Listing:
-    """Every file and folder below the recycled spare and the live output, from directory
-    listings alone (no stat per file), made by a child process while the build plans. Not a
-    thread: one waiting on the disk 17,000 times loses the GIL to the planning each time (0.2 s
-    alone took 20 s beside a busy loop)."""
-
-    def __init__(self, spare: Path | None, live: Path | None) -> None:
-        self._process = _child(_LIST, *(os.fspath(r or "") for r in (spare, live)), listen=True)
-
-    def result(self) -> tuple[_Tree | None, _Tree | None]:
-        """The spare's and the live output's trees; None for one not asked for or unreadable,
-        and for both when the listing did not finish within LISTING_TIMEOUT (a hung disk)."""
-        try:
-            out, _ = self._process.communicate(timeout=LISTING_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.cancel()
-            return None, None
-        if self._process.returncode != 0:
-            return None, None
-        trees = [
-            _Tree(device, files, set(folders)) if files is not None else None
-            for device, files, folders in pickle.loads(out)  # from our own child process
-        ]
-        return trees[0], trees[1]
-
-    def cancel(self) -> None:
-        self._process.kill()
-        self._process.communicate()
-
-
-LISTING_TIMEOUT = 300
-"""Seconds the listing of the spare and the live output may take (0.3 s at 10,000 articles)."""
-
-_LIST = """
-import os, pickle, sys
-def tree(root):
-    files, folders, pending = {}, [], [""]
-    while pending:
-        rel = pending.pop()
-        with os.scandir(os.path.join(root, rel)) as entries:
-            for entry in entries:
-                name = rel + "/" + entry.name if rel else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(name)
-                    pending.append(name)
-                else:
-                    files[name] = entry.inode() if entry.is_file(follow_symlinks=False) else -1
-    return os.stat(root).st_dev, files, folders
-listed = []
-for root in sys.argv[1:]:
-    try:
-        listed.append(tree(root) if root else (0, None, None))
-    except OSError:
-        listed.append((0, None, None))
-sys.stdout.buffer.write(pickle.dumps(listed, pickle.HIGHEST_PROTOCOL))
-"""
-"""The listing, run by `python -I -S` (the standard library alone): for each folder asked
-(an empty argument for none), its device, relative path -> inode (-1 for anything but a
-regular file) and its folders."""
-
-
-class SpareMirror:
-    """Makes the spare hard links to the live output's files, in a child process, while a
-    long-lived caller (the preview server) waits for the next change: after a build that
-    rewrote most pages, the next one would otherwise relink them all (10 s at 10,000
-    articles). Stopping it half way leaves a spare like any other, which is checked anyway."""
-
-    def __init__(self, output: Path) -> None:
-        spare = output.parent / _SPARE.format(name=output.name)
-        self._process = _child(_MIRROR, os.fspath(output), os.fspath(spare))
-
-    def wait(self) -> None:
-        self._process.wait()
-
-    def stop(self) -> None:
-        """Stop it (if still running) before anything else touches the spare."""
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
-
-
-MIRROR_AFTER = 1000
-"""Files a build must have written for the preview server to mirror its spare afterwards."""
-
-_MIRROR = """
-import os, shutil, stat, sys
-out, spare = sys.argv[1], sys.argv[2]
-if not os.path.isdir(spare) or os.path.islink(spare):
-    sys.exit(0)
-pending, seen = [""], set()
-while pending:
-    rel = pending.pop()
-    seen.add(rel)
-    here = os.path.join(spare, rel)
-    try:
-        if not stat.S_ISDIR(os.lstat(here).st_mode):
-            os.unlink(here)
-            os.mkdir(here)
-    except FileNotFoundError:
-        os.mkdir(here)
-    except OSError:
-        continue
-    with os.scandir(os.path.join(out, rel)) as entries:
-        for entry in entries:
-            name = os.path.join(rel, entry.name)
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(name)
-                continue
-            if not entry.is_file(follow_symlinks=False):
-                continue
-            seen.add(name)
-            target = os.path.join(spare, name)
-            try:
-                found = os.lstat(target)
-                if found.st_ino == entry.inode():
-                    continue
-                if stat.S_ISDIR(found.st_mode):
-                    shutil.rmtree(target)
-                else:
-                    os.unlink(target)
-            except FileNotFoundError:
-                pass
-            except OSError:
-                continue
-            try:
-                os.link(entry.path, target)
-            except OSError:
-                pass
-pending = [""]
-while pending:
-    rel = pending.pop()
-    try:
-        entries = list(os.scandir(os.path.join(spare, rel)))
-    except OSError:
-        continue
-    for entry in entries:
-        name = os.path.join(rel, entry.name)
-        try:
-            if name not in seen:
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
-                else:
-                    os.unlink(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                pending.append(name)
-        except OSError:
-            pass
-"""
-"""The mirror, run by `python -I -S`: every file of the live output linked at the same path in
-the spare unless that very file is there, then whatever the output does not have deleted."""
-
-
-def _adopt_killed_stage(output: Path, spare: Path) -> None:
-    """Without a spare, the stage of a killed build (half patched, or holding the output it had
-    just retired) is the best one: recycled like any spare, it is checked file by file anyway."""
-    if os.path.lexists(spare):
-        return
-    for leftover in sorted(output.parent.glob(f".{output.name}.staging-*")):
-        if _is_folder(leftover):
-            with contextlib.suppress(OSError):
-                os.rename(leftover, spare)
-                return
-
-
-def _move_contents(spare: Path, root: Path, output: Path) -> bool:
-    """Move what the spare folder holds into the empty stage folder; False without a spare."""
-    try:
-        names = os.listdir(spare) if _is_folder(spare) else None
-    except OSError:
-        names = None
-    if names is None:
-        return False
-    for name in names:
-        try:
-            os.rename(spare / name, root / name)
-        except OSError:
-            continue  # stays in the spare, which is discarded just below
-    try:
-        os.rmdir(spare)
-    except OSError:
-        discard(spare, output)
-    return True
+    def _staged(self, rel: str) -> None:
+        """`rel` is in the stage, finished: the next spare links it."""
+        if self._next is not None:
+            self._next.add(rel)
 
 
 BACKGROUND_DELETE = 3000
 """Above this many files, a failed build's stage is deleted by a detached process."""
-
-
-def _is_folder(path: Path) -> bool:
-    """A real folder: not a symlink to one, which is never ours to empty or delete."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def discard(folder: Path, output: Path) -> None:
-    """Delete a folder beside the output without waiting for it: renamed out of the way first,
-    so its name is free at once, then deleted by a detached process (on some disks unlinking a
-    large tree takes seconds; a leftover is removed by the next build)."""
-    trash = output.parent / _TRASH.format(name=output.name, tag=uuid.uuid4().hex[:12])
-    try:
-        os.rename(folder, trash)
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        return
-    _delete_in_background(trash)
-
-
-def _delete_in_background(path: Path) -> None:
-    _child(
-        "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)",
-        str(path),
-        detach=True,
-    )
-
-
-def _child(
-    script: str, *args: str, listen: bool = False, detach: bool = False
-) -> subprocess.Popen[bytes]:
-    """Our own Python `script` in a child process, on the standard library alone (`-I -S`);
-    its output piped back with `listen`, and in a session of its own with `detach`, so it
-    outlives a build that is interrupted."""
-    return subprocess.Popen(
-        [sys.executable, "-I", "-S", "-c", script, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE if listen else subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=detach,
-    )
 
 
 def _link(target: Path, source: Path) -> None:
@@ -605,63 +378,3 @@ def tree_pairs(rel: str, folder: Path) -> list[tuple[str, Path]]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     ]
-
-
-def remove_leftovers(output: Path) -> None:
-    """Staging or old folders left by a build that was killed (and discarded ones whose
-    deletion did not finish)."""
-    parent = output.parent
-    if not parent.is_dir():
-        return
-    if not output.exists():
-        # A build killed between the two renames of the non-atomic swap: put the old one back.
-        for old in sorted(parent.glob(f".{output.name}.old-*")):
-            if old.is_dir() and not old.is_symlink():
-                os.rename(old, output)
-                break
-    work = WORK.format(name=output.name)
-    for prefix in (
-        f".{output.name}.staging-",
-        f".{output.name}.old-",
-        f".{output.name}.trash-",
-        work,
-    ):
-        for leftover in parent.glob(prefix + "*"):
-            if leftover.is_dir() and not leftover.is_symlink():
-                shutil.rmtree(leftover, ignore_errors=True)
-
-
-def check_output_folder(output: Path, site_root: Path) -> None:
-    """The output is replaced wholesale, so it must never be the site itself or hold it."""
-    out = output.resolve()
-    root = site_root.resolve()
-    if out == root or root.is_relative_to(out):
-        raise ConfigError(
-            str(output),
-            None,
-            "the output folder would contain the site's sources; choose a folder such as output/",
-        )
-    for name in ("content", "templates", "static", "themes"):
-        if out == root / name or out.is_relative_to(root / name):
-            raise ConfigError(
-                str(output),
-                None,
-                f"the output folder is inside {name}/; choose a folder such as output/",
-            )
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """renameat2(RENAME_EXCHANGE): swap two folders in one step (Linux 3.15+); False if unavailable."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    func = getattr(libc, "renameat2", None)
-    if func is None:
-        return False
-    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return bool(result == 0)
