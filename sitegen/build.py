@@ -25,6 +25,7 @@ from sitegen.incremental.state import DATABASE, BuildState
 from sitegen.load.config import load_config, require_site
 from sitegen.model.site import BuildOptions
 from sitegen.output.build_lock import BuildLock
+from sitegen.output.leftovers import remove_leftovers
 from sitegen.output.write import Stage, check_output_folder
 from sitegen.pipeline.clock import Clock, Progress
 from sitegen.pipeline.pages import plan_everything, plan_pages
@@ -234,7 +235,9 @@ def _request_key(request: BuildRequest, inputs: Inputs) -> str:
 
 
 def _unchanged(last: LastBuild, inputs: Inputs, reporter: Reporter, clock: Clock) -> BuildResult:
-    """Nothing is read again, but its problems are still there: say them again (--strict)."""
+    """Nothing is read again, but its problems are still there: say them again (--strict).
+    What a killed build left beside the output goes, as any build's stage would remove it."""
+    remove_leftovers(inputs.output)
     for path, line, message in last.warnings:
         reporter.warn(path, line, message)
     count = last.outputs
