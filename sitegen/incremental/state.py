@@ -22,13 +22,11 @@ renderer knows it exists. When in doubt it answers "rebuild"."""
 
 from __future__ import annotations
 
-import os
 import pickle
 import sqlite3
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -41,7 +39,6 @@ from sitegen.incremental.cache_db import (
     connect,
     connect_to_read,
     intact,
-    read_only_uri,
     reason,
     remove_database,
 )
@@ -49,6 +46,7 @@ from sitegen.incremental.cache_rows import CachedSource as CachedSource
 from sitegen.incremental.cache_rows import Snapshot as Snapshot
 from sitegen.incremental.cache_rows import bucket_inserts, bucket_of, read_bucket, unpickled
 from sitegen.incremental.cache_rows import empty_snapshot as empty_snapshot
+from sitegen.incremental.memory import CacheMemory, KeptState
 from sitegen.load.sources import display_path
 
 SCHEMA = f"11:{__version__}"
@@ -90,7 +88,7 @@ class BuildState:
         self._remember = remember
         """Keep what `save` wrote in memory for the next build of this process (the preview
         server's): reading 10,000 rows back is a quarter of a small rebuild."""
-        self._kept: _Kept | None = None
+        self._kept: KeptState | None = None
         """The remembered state, once `load` has found the cache still the one it describes."""
         self._templates: dict[str, bytes] = {}
         """Templates compiled during this build, written by `save` with everything else."""
@@ -282,7 +280,7 @@ class BuildState:
             related = self._kept.related
         # As `load` would give them back: a source without HTML is read again.
         sources = {rel: c for rel, c in present.items() if c.markup is not None}
-        self._memory.kept[self.path] = _Kept(generation, sources, dict(every_output), related)
+        self._memory.kept[self.path] = KeptState(generation, sources, dict(every_output), related)
 
     def _write_sources(
         self,
@@ -367,55 +365,6 @@ class BuildState:
             data = pickle.dumps(dict(related[1]))
             db.execute("DELETE FROM related")
             db.execute("INSERT INTO related VALUES (?, ?, ?)", (related[0], data, checksum(data)))
-
-
-@dataclass(frozen=True)
-class _Kept:
-    """What a build of this process saved, kept for its next one."""
-
-    generation: str
-    sources: Mapping[str, CachedSource]
-    outputs: Mapping[str, str]
-    related: tuple[str, Mapping[str, tuple[str, ...]]] | None
-
-
-class CacheMemory:
-    """What one process keeps of its build caches between builds: one reader per cache, shared
-    by builds and threads (the preview server's rebuilds run on its watcher's thread), and for
-    a process that asks (BuildState's `remember`), the state its last build saved. Owned by
-    whoever owns the process (pipeline/process.py), which closes it before the process ends:
-    an unclosed reader leaves the database's write-ahead log files behind."""
-
-    def __init__(self) -> None:
-        self.kept: dict[Path, _Kept] = {}
-        self._readers: dict[Path, sqlite3.Connection] = {}
-        self._pid = os.getpid()
-
-    def reader(self, path: Path, *, read_only: bool = False) -> sqlite3.Connection:
-        if self._pid != os.getpid():
-            # A forked child (pipeline/render_workers.py): a connection must not cross a fork.
-            # The parent's are left alone, neither used nor closed here.
-            self._readers, self._pid = {}, os.getpid()
-        reader = self._readers.get(path)
-        if reader is None:
-            where = read_only_uri(path, untouched=True) if read_only else str(path)
-            reader = sqlite3.connect(where, uri=read_only, check_same_thread=False)
-            self._readers[path] = reader
-        return reader
-
-    def close_reader(self, path: Path) -> None:
-        reader = self._readers.pop(path, None)
-        if reader is not None:
-            reader.close()
-
-    def forget(self, path: Path) -> None:
-        """Drop all that is held of the cache at `path`."""
-        self.close_reader(path)
-        self.kept.pop(path, None)
-
-    def close(self) -> None:
-        while self._readers:
-            self._readers.popitem()[1].close()
 
 
 def clock_holds(meta: Mapping[str, str], now: datetime) -> bool:

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import NoReturn
 
-from sitegen.incremental.state import CacheMemory
+from sitegen.incremental.memory import CacheMemory
 
 
 class BuildProcess:
