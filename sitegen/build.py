@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -134,13 +134,18 @@ def _build(
         search = SiteSearch(_search_settings(request), cache.snapshot().sources, cleanup)
         plan = prepare_plan(inputs, reporter, clock, cache, found, search)
         previous = cache.fingerprints(inputs.output)
+        shares = _shares_render(plan, cache, previous, search)
+        if not shares:  # search first: it indexes on other threads while pages are planned
+            search.start(stage, _searched(plan))
+            clock.lap("search")
         plan, kept = plan_pages(plan, reporter, clock, cache, previous, stage, now)
         pages = PageWriter(plan, kept, stage, previous, cache.shown_by(plan.planner.digests))
         cleanup.callback(pages.stop)
-        pages.fork(request.jobs or os.cpu_count() or 1)  # before search starts its threads
-        clock.lap("render")
-        search.start(stage, _searched(plan))  # on other threads, while pages render
-        clock.lap("search")
+        if shares:  # the children first: a fork beside search's running threads is unsafe
+            pages.fork(request.jobs or os.cpu_count() or 1)
+            clock.lap("render")
+            search.start(stage, _searched(plan))
+            clock.lap("search")
         written = pages.finish(clock)
         search.finish(stage)
         clock.lap("search")
@@ -250,6 +255,18 @@ def _search_settings(request: BuildRequest) -> SearchSettings:
     return SearchSettings(
         _output(request), request.cache_dir, request.clean, request.refresh_search, request.jobs
     )
+
+
+def _shares_render(
+    plan: Plan, cache: BuildCache, previous: Mapping[str, str], search: SiteSearch
+) -> bool:
+    """Whether the pages are worth sharing out to other processes (pipeline/render_workers.py):
+    when every page renders again (a template, a setting, the site's shape changed: the frame
+    moved) and search has little to do meanwhile. A cold build re-indexes every story, and on
+    two cores Pagefind then needs the second core more than rendering does; an edit renders
+    a few pages, and search should start before they are planned."""
+    renders_all = cache.snapshot().meta.get("frame") != plan.frame
+    return renders_all and (bool(previous) or not search.indexes(plan.config))
 
 
 def _searched(plan: Plan) -> Searched:

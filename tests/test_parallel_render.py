@@ -1,6 +1,8 @@
 """Rendering on several cores (pipeline/render_workers.py): the output, the errors and the
 incremental builds are what one process makes, and a child that fails costs time, not pages.
-MIN_PAGES is lowered so that the fixture site's pages are shared out."""
+MIN_PAGES is lowered so that the fixture site's pages are shared out. Pages are shared out
+when every page renders again and search has little to do (build._shares_render): the cold
+builds here have search off; the incremental test changes a setting every page shows."""
 
 from __future__ import annotations
 
@@ -38,6 +40,14 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def unsearched(site: Path) -> Path:
+    """The site with search off: a cold build then shares its pages out."""
+    with (site / "sitegen.toml").open("a", encoding="utf-8") as config:
+        config.write("\n[search]\nenabled = false\n")
+    return site
+
+
+@pytest.fixture
 def from_children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Share out from the first page on; counts the pages read back from children."""
     monkeypatch.setattr(render_workers, "MIN_PAGES", 1)
@@ -62,19 +72,19 @@ def _build(site: Path, out: Path, jobs: int, cache: bool = False) -> BuildResult
 
 
 def test_three_processes_make_the_output_one_makes(
-    site: Path, tmp_path: Path, from_children: list[int]
+    unsearched: Path, tmp_path: Path, from_children: list[int]
 ) -> None:
-    result = _build(site, tmp_path / "one", jobs=1)
+    result = _build(unsearched, tmp_path / "one", jobs=1)
     assert from_children == []
-    _build(site, tmp_path / "three", jobs=3)
+    _build(unsearched, tmp_path / "three", jobs=3)
     assert len(from_children) == result.pages - len(range(0, result.pages, 3))
     assert _tree(tmp_path / "three") == _tree(tmp_path / "one")
 
 
 def test_template_errors_are_the_same_whoever_rendered(
-    site: Path, tmp_path: Path, from_children: list[int]
+    unsearched: Path, tmp_path: Path, from_children: list[int]
 ) -> None:
-    override = site / "templates"
+    override = unsearched / "templates"
     override.mkdir()
     for name in ("article.html", "list.html"):
         text = (THEME / name).read_text(encoding="utf-8")
@@ -82,7 +92,7 @@ def test_template_errors_are_the_same_whoever_rendered(
     found = []
     for jobs in (1, 2):
         with pytest.raises(BuildError) as failed:
-            _build(site, tmp_path / f"out-{jobs}", jobs=jobs)
+            _build(unsearched, tmp_path / f"out-{jobs}", jobs=jobs)
         found.append([str(e) for e in failed.value.errors])
         assert not (tmp_path / f"out-{jobs}").exists()
     assert found[0] == found[1] and len(found[0]) >= 2
@@ -90,14 +100,14 @@ def test_template_errors_are_the_same_whoever_rendered(
 
 
 def test_a_child_that_dies_has_its_share_rendered_here(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_children: list[int]
+    unsearched: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_children: list[int]
 ) -> None:
     def dying(*args: object) -> None:  # pragma: no cover - runs in the child
         os._exit(3)
 
     monkeypatch.setattr(render_workers, "_child", dying)
-    _build(site, tmp_path / "one", jobs=1)
-    _build(site, tmp_path / "two", jobs=2)
+    _build(unsearched, tmp_path / "one", jobs=1)
+    _build(unsearched, tmp_path / "two", jobs=2)
     assert from_children == []
     assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
     assert not [p for p in tmp_path.iterdir() if ".work-" in p.name], "scratch folders left"
@@ -108,6 +118,7 @@ def test_incremental_builds_on_two_cores_equal_a_clean_one(
 ) -> None:
     out = tmp_path / "out"
     _build(site, out, jobs=2, cache=True)
+    assert from_children == [], "a cold build leaves the second core to search"
     # A change every page shows: all of them render again, shared out.
     config = site / "sitegen.toml"
     config.write_text(config.read_text("utf-8").replace("Fixture news", "Fixture news, daily"))
@@ -119,22 +130,22 @@ def test_incremental_builds_on_two_cores_equal_a_clean_one(
 
 
 def test_a_template_that_does_not_parse_is_reported_not_raised(
-    site: Path, tmp_path: Path, from_children: list[int]
+    unsearched: Path, tmp_path: Path, from_children: list[int]
 ) -> None:
-    override = site / "templates"
+    override = unsearched / "templates"
     override.mkdir()
     text = (THEME / "article.html").read_text(encoding="utf-8")
     (override / "article.html").write_text(text + "{% if %}\n", encoding="utf-8")
     found = []
     for jobs in (1, 2):
         with pytest.raises(BuildError) as failed:
-            _build(site, tmp_path / f"out-{jobs}", jobs=jobs)
+            _build(unsearched, tmp_path / f"out-{jobs}", jobs=jobs)
         found.append([str(e) for e in failed.value.errors])
     assert found[0] == found[1] and "article.html" in found[0][0]
 
 
 def test_no_process_to_spare_renders_here_alone(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_children: list[int]
+    unsearched: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, from_children: list[int]
 ) -> None:
     real_fork = os.fork
     forks: list[int] = []
@@ -146,8 +157,8 @@ def test_no_process_to_spare_renders_here_alone(
         return real_fork()
 
     monkeypatch.setattr(render_workers.os, "fork", second_fails)
-    _build(site, tmp_path / "one", jobs=1)
-    _build(site, tmp_path / "three", jobs=3)
+    _build(unsearched, tmp_path / "one", jobs=1)
+    _build(unsearched, tmp_path / "three", jobs=3)
     assert len(forks) == 2 and from_children == []
     assert _tree(tmp_path / "three") == _tree(tmp_path / "one")
     assert not [p for p in tmp_path.iterdir() if ".work-" in p.name], "scratch folders left"
