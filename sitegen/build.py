@@ -81,6 +81,11 @@ class BuildRequest:
     process: BuildProcess | None = None
     """The process the build runs in, as its owner set it up (pipeline/process.py); None: a
     throwaway one, closed when the build ends."""
+    keeps_output_copy: bool = False
+    """Keep a copy of the output in the cache (incremental/mirror.py), for the next build to
+    start from when it finds no output folder: a CI run with the cache restored. It costs an
+    edit 0.2-0.3 s at 10,000 stories, so the command line keeps it where CI is set (as CI
+    services set it), not on a writer's machine, whose output stays."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,10 @@ def _open_cache(
         fresh=request.clean, reporter=reporter, root=request.root, read_only=read_only,
     )  # fmt: skip
     return SiteCache(
-        state, reuse=not request.clean, mirror=not process.remembers, read_only=read_only
+        state,
+        reuse=not request.clean,
+        mirror=request.keeps_output_copy and not process.remembers,
+        read_only=read_only,
     )
 
 

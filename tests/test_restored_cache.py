@@ -31,6 +31,7 @@ def _build(site: Path, cache: bool = True, clean: bool = False) -> BuildResult:
     request = BuildRequest(
         site, site / "output", options=NOW, jobs=1,
         cache_dir=site / ".sitegen-cache" if cache else None, clean=clean,
+        keeps_output_copy=True,
     )  # fmt: skip
     return build(request, Reporter())
 
@@ -206,6 +207,7 @@ def test_a_save_without_the_copy_leaves_nothing_to_restore(first_run: Path, tmp_
     request = BuildRequest(
         first_run, first_run / "output", options=NOW, jobs=1,
         cache_dir=first_run / ".sitegen-cache", process=BuildProcess(remembers=True),
+        keeps_output_copy=True,
     )  # fmt: skip
     build(request, Reporter())
     site = _checkout(first_run, tmp_path / "second")
@@ -226,7 +228,7 @@ def test_a_file_that_becomes_a_folder_keeps_the_copy_working(
     reporter = Reporter()
     build(
         BuildRequest(first_run, first_run / "output", options=NOW, jobs=1,
-                     cache_dir=first_run / ".sitegen-cache"),
+                     cache_dir=first_run / ".sitegen-cache", keeps_output_copy=True),
         reporter,
     )  # fmt: skip
     assert not [w for w in reporter.warnings if "copy of the output" in w.message]
@@ -246,8 +248,9 @@ def test_a_cache_on_another_file_system_holds_copies_that_follow_the_output(
 
         def run(clean: bool = False) -> BuildResult:
             request = BuildRequest(
-                site, site / "output", options=NOW, jobs=1, cache_dir=cache, clean=clean
-            )
+                site, site / "output", options=NOW, jobs=1, cache_dir=cache, clean=clean,
+                keeps_output_copy=True,
+            )  # fmt: skip
             return build(request, Reporter())
 
         run()
@@ -279,3 +282,28 @@ def test_an_edit_relinks_only_the_files_it_changed(
     result = _build(first_run)
     assert 0 < len(linked) < result.pages / 2, len(linked)
     assert _tree(first_run / ".sitegen-cache" / MIRROR) == _tree(first_run / "output")
+
+
+def test_a_build_outside_ci_keeps_no_copy_but_uses_one(first_run: Path, tmp_path: Path) -> None:
+    """A writer's machine keeps its output folder: no copy is kept there (it costs an edit a
+    fraction of a second), and the copy a CI build left is never taken for a later build's."""
+    site = _checkout(first_run, tmp_path / "second")
+    request = BuildRequest(site, site / "output", options=NOW, jobs=1,
+                           cache_dir=site / ".sitegen-cache")  # fmt: skip
+    assert build(request, Reporter()).unchanged > 0, "restored from the CI build's copy"
+    _edit(site)
+    build(request, Reporter())
+    assert not (site / ".sitegen-cache" / MANIFEST).exists(), "the copy is of no build now"
+    shutil.rmtree(site / "output")
+    assert build(request, Reporter()).unchanged == 0
+    assert _tree(site / "output") == _clean_output(site, tmp_path)
+
+
+def test_the_command_line_keeps_a_copy_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.cli.build_command import in_ci
+
+    for value, expected in (("true", True), ("1", True), ("", False), ("false", False)):
+        monkeypatch.setenv("CI", value)
+        assert in_ci() is expected
+    monkeypatch.delenv("CI")
+    assert in_ci() is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -87,6 +88,7 @@ def build(
         cache_dir=None if no_cache else source / CACHE_FOLDER,
         clean=clean,
         process=process,
+        keeps_output_copy=in_ci(),
     )
     if process is not None and process.ends_after_build:
         # The model stays alive to the end (BuildProcess.leave_for_exit): a collection after
@@ -96,6 +98,13 @@ def build(
     _report_warnings(tuple(reporter.warnings), source, fmt, strict)
     if not quiet:  # -q: a cron job or CI log that shows only what needs fixing
         _echo_summary(result, verbose)
+
+
+def in_ci() -> bool:
+    """Whether this build runs in CI, which every CI service says by setting CI (GitHub
+    Actions and GitLab CI set CI=true): there the next build finds no output folder, and
+    starts from the cache's copy of this one (BuildRequest.keeps_output_copy)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _built(

@@ -234,7 +234,8 @@ class SiteCache:
     def restore_output(
         self, output: Path, whole: Iterable[str], reporter: Reporter, root: Path
     ) -> int:
-        if not self._keeps_mirror or not self.reuse or os.path.lexists(output):
+        # Restored whenever there is a copy, even by a build that keeps none: it is checked.
+        if self._read_only or not self.reuse or os.path.lexists(output):
             return 0
         save = self.snapshot().meta.get("mirror", "")
         try:
