@@ -66,10 +66,7 @@ def _child(
     files, caches and exit handlers. A signal to stop simply ends it."""
     status = 1
     try:
-        for number in _STOPPING:
-            signal.signal(number, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-        if not die_with_parent(parent):
+        if not forked_child_ready(parent):
             return
         os.close(read)
         data = pickle.dumps(work(part), protocol=pickle.HIGHEST_PROTOCOL)
@@ -78,6 +75,15 @@ def _child(
         status = 0
     finally:
         os._exit(status)
+
+
+def forked_child_ready(parent: int) -> bool:  # pragma: no cover - runs in a forked child
+    """Set up a child forked with the stopping signals blocked: they end it again, and so
+    does its parent's end. False when `parent` has already ended (the child should stop)."""
+    for number in _STOPPING:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+    return die_with_parent(parent)
 
 
 def die_with_parent(parent: int | None = None) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from sitegen.errors import SitegenError
-from sitegen.output.halves import die_with_parent
+from sitegen.output.halves import forked_child_ready
 from sitegen.render.jobs import RenderJob
 
 MIN_PAGES = 400
@@ -130,10 +130,7 @@ def _child(
     parent's files, caches and exit handlers. A signal to stop simply ends it."""
     status = 1
     try:
-        for number in _STOPPING:
-            signal.signal(number, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-        if not die_with_parent(parent):
+        if not forked_child_ready(parent):
             return
         with target.open("wb") as file:
             for index in share:
