@@ -1,4 +1,8 @@
-"""Timing a command and the peak memory (summed RSS) of its whole process tree."""
+"""Timing a command and the peak memory of its whole process tree: the sum of each process's
+proportional set size (PSS), which counts a page shared by n processes as 1/n in each. The
+RSS sum used before counted such pages once per process: since sitegen forks children that
+render from the parent's memory as it is (copy-on-write), it would count the site's model
+once per child."""
 
 from __future__ import annotations
 
@@ -33,12 +37,14 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
+    """The process's PSS in kB (its RSS where the kernel gives no smaps_rollup)."""
+    for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+        try:
+            for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+                if line.startswith(key):
+                    return int(line.split()[1])
+        except OSError:
+            continue
     return 0
 
 
