@@ -172,44 +172,32 @@ class _Errors:
 
 def render_all(plan: Plan) -> Iterator[tuple[str, bytes]]:
     """Rendered outputs in plan order; template errors are collected and raised together."""
-    renderer = Renderer(plan)
-    for job in plan.jobs:
+    renderer, errors = Renderer(plan), _Errors()
+    for index, job in enumerate(plan.jobs):
         data = renderer.render(job)
         if data is None:
-            if renderer.full:
+            assert renderer.failed is not None  # render() sets it whenever it returns None
+            errors.add(index, renderer.failed)
+            if errors.full:
                 break
-            continue
-        if not renderer.errors:
+        elif not errors:
             yield job.path, data
-    renderer.raise_errors()
+    errors.raise_any()
 
 
 class Renderer:
-    """Renders jobs, collecting template errors: each reported once, at most
-    MAX_TEMPLATE_ERRORS, so one broken template does not print a line per page."""
+    """Renders jobs; a template error is kept as `failed`, for the caller to collect
+    (_Errors: each once, at most MAX_TEMPLATE_ERRORS)."""
 
     def __init__(self, plan: Plan) -> None:
         self.env = plan.env
-        self.errors: list[SitegenError] = []
         self.failed: SitegenError | None = None
         """The error of the last page that failed."""
-        self._seen: set[str] = set()
 
     def render(self, job: RenderJob) -> bytes | None:
-        """The page's bytes, or None when its template failed (the error is recorded)."""
+        """The page's bytes, or None when its template failed (see `failed`)."""
         try:
             return render_template(self.env, job.template, job.context).encode("utf-8")
         except SitegenError as exc:
             self.failed = exc
-            if str(exc) not in self._seen:
-                self._seen.add(str(exc))
-                self.errors.append(exc)
             return None
-
-    @property
-    def full(self) -> bool:
-        return len(self.errors) >= MAX_TEMPLATE_ERRORS
-
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise BuildError(self.errors)
