@@ -25,6 +25,7 @@ from sitegen.output import next_spare, write
 from sitegen.output.file_writer import FileWriter, Op
 from sitegen.output.write import Stage
 from tests.conftest import FIXED_NOW, SITES, article
+from tests.robust_site import tree
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
 STORY = "content/articles/world/envoy-named.md"
@@ -54,14 +55,6 @@ def _build(site: Path, out: Path, *, cache: bool = True, clean: bool = False) ->
     cache_dir = site / ".sitegen-cache" if cache else None
     request = BuildRequest(site, out, options=NOW, jobs=1, cache_dir=cache_dir, clean=clean)
     return build(request, Reporter())
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _beside(out: Path) -> list[str]:
@@ -130,7 +123,7 @@ def test_a_first_build_leaves_its_output_in_hard_links_as_the_spare(site: Path, 
     _build(site, out)
     spare = out.parent / ".out.spare"
     assert _beside(out) == [".out.spare"]
-    assert _tree(spare) == _tree(out)
+    assert tree(spare) == tree(out)
     for path in out.rglob("*"):
         if path.is_file():
             rel = path.relative_to(out)
@@ -172,17 +165,17 @@ def test_a_first_build_that_fails_leaves_nothing_behind(
 @pytest.mark.usefixtures("low_threshold")
 def test_a_failed_build_keeps_the_previous_output_and_its_spare(site: Path, out: Path) -> None:
     _build(site, out)
-    before = _tree(out)
+    before = tree(out)
     (site / "templates").mkdir()
     (site / "templates/404.html").write_text("{{ no_such_thing.at_all }}\n", encoding="utf-8")
     with pytest.raises(BuildError, match="no_such_thing"):
         _build(site, out)
-    assert _tree(out) == before
+    assert tree(out) == before
     assert _beside(out) == [".out.spare"], "no new folder beside the output"
     (site / "templates/404.html").unlink()
     _edit(site)
     _build(site, out)
-    assert _tree(out) == _tree(_clean(site, out))
+    assert tree(out) == tree(_clean(site, out))
 
 
 class _Unstartable(FileWriter):
@@ -209,12 +202,12 @@ def test_a_helper_in_trouble_costs_the_spare_not_the_build(
 ) -> None:
     monkeypatch.setattr(next_spare, "FileWriter", helper)
     _build(site, out)
-    assert _tree(out) == _tree(_clean(site, out))
+    assert tree(out) == tree(_clean(site, out))
     assert _beside(out) == []
     monkeypatch.setattr(next_spare, "FileWriter", FileWriter)
     _edit(site)
     _build(site, out)
-    assert _tree(out) == _tree(_clean(site, out))
+    assert tree(out) == tree(_clean(site, out))
 
 
 @pytest.mark.usefixtures("low_threshold")
@@ -232,7 +225,7 @@ def test_builds_from_a_made_spare_match_clean_builds(site: Path, out: Path) -> N
     for step, change in enumerate(steps):
         change()
         _build(site, out)
-        assert _tree(out) == _tree(_clean(site, out)), f"step {step}"
+        assert tree(out) == tree(_clean(site, out)), f"step {step}"
         assert _beside(out) == [".out.spare"], f"step {step}"
 
 
@@ -244,7 +237,7 @@ def test_below_the_threshold_a_first_build_leaves_nothing_beside_its_output(
         stage.write("a.html", b"a")
         stage.write("b/index.html", b"b")
         stage.commit()
-    assert _tree(out) == {"a.html": b"a", "b/index.html": b"b"}
+    assert tree(out) == {"a.html": b"a", "b/index.html": b"b"}
     assert _beside(out) == []
 
 
@@ -257,6 +250,6 @@ def test_an_output_that_appeared_meanwhile_is_retired_as_the_spare(out: Path) ->
         out.mkdir(parents=True)
         (out / "index.html").write_bytes(b"made by someone else")
         stage.commit()
-    assert _tree(out) == {"index.html": b"ours", "news/index.html": b"news"}
+    assert tree(out) == {"index.html": b"ours", "news/index.html": b"news"}
     assert _beside(out) == [".out.spare"]
-    assert _tree(out.parent / ".out.spare") == {"index.html": b"made by someone else"}
+    assert tree(out.parent / ".out.spare") == {"index.html": b"made by someone else"}

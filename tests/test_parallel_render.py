@@ -19,17 +19,10 @@ from sitegen.errors import BuildError, Reporter
 from sitegen.model.site import BuildOptions
 from sitegen.pipeline import render_workers
 from tests.conftest import FIXED_NOW, SITES
+from tests.robust_site import tree
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
 THEME = Path(__file__).resolve().parent.parent / "themes/default/templates"
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture
@@ -78,7 +71,7 @@ def test_three_processes_make_the_output_one_makes(
     assert from_children == []
     _build(unsearched, tmp_path / "three", jobs=3)
     assert len(from_children) == result.pages - len(range(0, result.pages, 3))
-    assert _tree(tmp_path / "three") == _tree(tmp_path / "one")
+    assert tree(tmp_path / "three") == tree(tmp_path / "one")
 
 
 def test_template_errors_are_the_same_whoever_rendered(
@@ -109,7 +102,7 @@ def test_a_child_that_dies_has_its_share_rendered_here(
     _build(unsearched, tmp_path / "one", jobs=1)
     _build(unsearched, tmp_path / "two", jobs=2)
     assert from_children == []
-    assert _tree(tmp_path / "two") == _tree(tmp_path / "one")
+    assert tree(tmp_path / "two") == tree(tmp_path / "one")
     assert not [p for p in tmp_path.iterdir() if ".work-" in p.name], "scratch folders left"
 
 
@@ -126,7 +119,7 @@ def test_incremental_builds_on_two_cores_equal_a_clean_one(
     _build(site, out, jobs=2, cache=True)
     assert from_children
     _build(site, tmp_path / "clean", jobs=1)
-    assert _tree(out) == _tree(tmp_path / "clean")
+    assert tree(out) == tree(tmp_path / "clean")
 
 
 def test_a_template_that_does_not_parse_is_reported_not_raised(
@@ -160,7 +153,7 @@ def test_no_process_to_spare_renders_here_alone(
     _build(unsearched, tmp_path / "one", jobs=1)
     _build(unsearched, tmp_path / "three", jobs=3)
     assert len(forks) == 2 and from_children == []
-    assert _tree(tmp_path / "three") == _tree(tmp_path / "one")
+    assert tree(tmp_path / "three") == tree(tmp_path / "one")
     assert not [p for p in tmp_path.iterdir() if ".work-" in p.name], "scratch folders left"
 
 

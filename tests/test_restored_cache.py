@@ -22,6 +22,7 @@ from sitegen.pipeline.process import BuildProcess
 from sitegen.pipeline.rendering import Renderer
 from sitegen.render.jobs import RenderJob
 from tests.conftest import FIXED_NOW, SITES
+from tests.robust_site import tree
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
 STORY = "articles/science/bee-census.md"
@@ -34,14 +35,6 @@ def _build(site: Path, cache: bool = True, clean: bool = False) -> BuildResult:
         keeps_output_copy=True,
     )  # fmt: skip
     return build(request, Reporter())
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _checkout(source: Path, target: Path) -> Path:
@@ -61,7 +54,7 @@ def _edit(site: Path) -> None:
 def _clean_output(site: Path, tmp_path: Path) -> dict[str, bytes]:
     clean = _checkout_without_cache(site, tmp_path / "clean")
     _build(clean, cache=False)
-    return _tree(clean / "output")
+    return tree(clean / "output")
 
 
 def _checkout_without_cache(source: Path, target: Path) -> Path:
@@ -111,11 +104,11 @@ def test_a_restored_cache_renders_only_what_the_edit_touched(
     _edit(site)
     rendered = _rendered(monkeypatch)
     result = _build(site)
-    total = len(_tree(first_run / "output"))
+    total = len(tree(first_run / "output"))
     assert 0 < len(rendered) < result.pages / 2, rendered
     assert result.unchanged >= result.pages - len(rendered)
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
-    assert len(_tree(site / "output")) == total
+    assert tree(site / "output") == _clean_output(site, tmp_path)
+    assert len(tree(site / "output")) == total
 
 
 def test_a_damaged_copy_costs_renders_not_a_wrong_page(
@@ -129,7 +122,7 @@ def test_a_damaged_copy_costs_renders_not_a_wrong_page(
     rendered = _rendered(monkeypatch)
     _build(site)
     assert "about/index.html" in rendered and "feed.xml" in rendered
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -148,7 +141,7 @@ def test_a_spoiled_manifest_restores_nothing(
     rendered = _rendered(monkeypatch)
     result = _build(site)
     assert len(rendered) == result.pages
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 def test_a_copy_of_another_build_is_not_used(
@@ -165,7 +158,7 @@ def test_a_copy_of_another_build_is_not_used(
     rendered = _rendered(monkeypatch)
     result = _build(site)
     assert len(rendered) == result.pages
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 def test_the_copy_follows_the_output_and_a_clean_build_does_not_restore(
@@ -174,11 +167,11 @@ def test_the_copy_follows_the_output_and_a_clean_build_does_not_restore(
     _edit(first_run)
     _build(first_run)
     mirror = first_run / ".sitegen-cache" / MIRROR
-    assert _tree(mirror) == _tree(first_run / "output")
+    assert tree(mirror) == tree(first_run / "output")
     header, _, data = (first_run / ".sitegen-cache" / MANIFEST).read_bytes().partition(b"\n")
     assert header.startswith(b"sitegen-output-manifest ")
     _, entries = pickle.loads(data)
-    assert sorted(entries) == sorted(_tree(first_run / "output"))
+    assert sorted(entries) == sorted(tree(first_run / "output"))
     shutil.rmtree(first_run / "output")
     result = _build(first_run, clean=True)
     assert result.unchanged == 0
@@ -197,7 +190,7 @@ def test_a_damaged_search_file_keeps_the_whole_index_out(first_run: Path, tmp_pa
     fragment = next(p for p in sorted((mirror / "pagefind").rglob("*")) if p.is_file())
     fragment.write_bytes(fragment.read_bytes() + b"\0")
     _build(site)
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 def test_a_save_without_the_copy_leaves_nothing_to_restore(first_run: Path, tmp_path: Path) -> None:
@@ -213,7 +206,7 @@ def test_a_save_without_the_copy_leaves_nothing_to_restore(first_run: Path, tmp_
     site = _checkout(first_run, tmp_path / "second")
     result = _build(site)
     assert result.unchanged == 0
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 def test_a_file_that_becomes_a_folder_keeps_the_copy_working(
@@ -232,7 +225,7 @@ def test_a_file_that_becomes_a_folder_keeps_the_copy_working(
         reporter,
     )  # fmt: skip
     assert not [w for w in reporter.warnings if "copy of the output" in w.message]
-    assert _tree(first_run / ".sitegen-cache" / MIRROR) == _tree(first_run / "output")
+    assert tree(first_run / ".sitegen-cache" / MIRROR) == tree(first_run / "output")
 
 
 def test_a_cache_on_another_file_system_holds_copies_that_follow_the_output(
@@ -257,10 +250,10 @@ def test_a_cache_on_another_file_system_holds_copies_that_follow_the_output(
         _edit(site)
         shutil.rmtree(site / "output")
         run(clean=True)
-        assert _tree(cache / MIRROR) == _tree(site / "output")
+        assert tree(cache / MIRROR) == tree(site / "output")
         shutil.rmtree(site / "output")
         run()
-        assert _tree(site / "output") == _clean_output(site, tmp_path)
+        assert tree(site / "output") == _clean_output(site, tmp_path)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
 
@@ -281,7 +274,7 @@ def test_an_edit_relinks_only_the_files_it_changed(
     _edit(first_run)
     result = _build(first_run)
     assert 0 < len(linked) < result.pages / 2, len(linked)
-    assert _tree(first_run / ".sitegen-cache" / MIRROR) == _tree(first_run / "output")
+    assert tree(first_run / ".sitegen-cache" / MIRROR) == tree(first_run / "output")
 
 
 def test_a_build_outside_ci_keeps_no_copy_but_uses_one(first_run: Path, tmp_path: Path) -> None:
@@ -296,7 +289,7 @@ def test_a_build_outside_ci_keeps_no_copy_but_uses_one(first_run: Path, tmp_path
     assert not (site / ".sitegen-cache" / MANIFEST).exists(), "the copy is of no build now"
     shutil.rmtree(site / "output")
     assert build(request, Reporter()).unchanged == 0
-    assert _tree(site / "output") == _clean_output(site, tmp_path)
+    assert tree(site / "output") == _clean_output(site, tmp_path)
 
 
 def test_the_command_line_keeps_a_copy_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
