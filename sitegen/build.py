@@ -292,10 +292,10 @@ def _saved(
     kept: int,
 ) -> Saved:
     return Saved(
-        stamp=stamp, now=now, output=plan.output, site=plan.site, config=plan.config, output_id=output_id,
-        frame=plan.frame, sources=plan.sources, changed_sources=plan.changed_sources,
-        related=plan.related, fingerprints=written.fingerprints,
-        shown=written.shown, pages=len(plan.jobs) + kept,
+        stamp=stamp, now=now, output=plan.output, site=plan.site, config=plan.config,
+        output_id=output_id, frame=plan.frame, sources=plan.sources,
+        changed_sources=plan.changed_sources, related=plan.related,
+        fingerprints=written.fingerprints, shown=written.shown, pages=len(plan.jobs) + kept,
         warnings=tuple(reporter.warnings),
     )  # fmt: skip
 

@@ -282,8 +282,8 @@ class SiteCache:
         try:
             self._mirror.invalidate()
             self.state.save(
-                saved.meta() | {"mirror": save}, saved.changed_sources, saved.sources, new, dropped, saved.related,
-                saved.fingerprints, saved.shown,
+                saved.meta() | {"mirror": save}, saved.changed_sources, saved.sources, new,
+                dropped, saved.related, saved.fingerprints, saved.shown,
             )  # fmt: skip
         except OSError as exc:
             # The output is in place; the cache left as it was no longer describes it, and the
