@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -155,6 +156,13 @@ def test_news_sitemap_holds_the_last_48_hours(
         ),
         Reporter(),
     )
+    robots = (out / "robots.txt").read_text()
+    if not expected:
+        # The sitemap schema wants at least one <url>: no file, and robots.txt names none.
+        assert not (out / "news-sitemap.xml").exists()
+        assert "news-sitemap" not in robots
+        return
+    assert f"Sitemap: {BASE}/news-sitemap.xml" in robots
     assert _news_urls(out) == [BASE + u for u in expected]
     tree = etree.parse(str(out / "news-sitemap.xml"))
     for url in tree.xpath("//sm:url", namespaces=NS):
@@ -170,6 +178,35 @@ def test_news_sitemap_holds_the_last_48_hours(
             <= published
             <= datetime.fromisoformat(now)
         )
+
+
+def test_a_news_sitemap_that_empties_leaves_the_output_and_robots(tmp_path: Path) -> None:
+    """The window empties between two builds with a cache: the next build (the clock moved
+    on, nothing else) removes the file and its robots.txt line, and they come back with a
+    new story."""
+    from sitegen.build import BuildRequest, build
+    from sitegen.errors import Reporter
+    from sitegen.model.site import BuildOptions
+
+    site, out = tmp_path / "site", tmp_path / "out"
+    shutil.copytree(SITES / "basic" / "site", site)
+
+    def build_at(now: str) -> str:
+        options = BuildOptions(now=datetime.fromisoformat(now))
+        request = BuildRequest(site, out, options=options, cache_dir=site / ".sitegen-cache")
+        build(request, Reporter())
+        return (out / "robots.txt").read_text()
+
+    assert "news-sitemap" in build_at("2026-06-15T12:00:00+02:00")
+    assert "news-sitemap" not in build_at("2026-07-30T10:00:00+02:00")
+    assert not (out / "news-sitemap.xml").exists()
+    story = site / "content/articles/world/summit-opens.md"
+    story.write_text(
+        story.read_text(encoding="utf-8").replace("date: 2026-06-14", "date: 2026-07-29"),
+        encoding="utf-8",
+    )
+    assert f"Sitemap: {BASE}/news-sitemap.xml" in build_at("2026-07-30T10:00:00+02:00")
+    assert _news_urls(out) == [BASE + "/world/summit-opens-with-pledges-on-water/"]
 
 
 def test_embargoed_article_appears_once_its_time_comes(tmp_path: Path) -> None:

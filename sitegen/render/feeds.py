@@ -206,12 +206,15 @@ def plan_host_files(config: SiteConfig, urls: Urls, assets: Mapping[str, str]) -
 def plan_news_sitemap(
     site: Site, config: SiteConfig, info: SiteInfo, digests: Digests
 ) -> list[RenderJob]:
-    """The news sitemap's job, when it is on: the stories of the last `news_hours`."""
+    """The news sitemap's job, when it is on and a story is in the last `news_hours`. With
+    none there is no file (and robots.txt names none): the sitemap schema wants a `<url>`."""
     if not config.sitemap.news:
         return []
     since = _hours_before(site.build_time, config.sitemap.news_hours)
     recent = [a for a in site.articles if listed(a, site) and (since is None or a.date >= since)]
     recent = recent[:NEWS_SITEMAP_MAX]
+    if not recent:
+        return []
     context = NewsSitemapContext(
         site=info, publication_language=_news_language(config.language), articles=recent
     )
