@@ -27,6 +27,7 @@ from sitegen.errors import Reporter
 from sitegen.load.config import MenuConfig, MenuEntry
 from sitegen.model.site import BuildOptions
 from tests.conftest import FIXED_NOW
+from tests.helpers import page, soup
 from tests.test_bad_inputs import BAD, sitegen
 from tests.unit.test_site import CONFIG, article, make_model
 
@@ -202,3 +203,25 @@ def test_a_new_section_of_two_stories_is_still_the_menus_business() -> None:
     assert [(w.path, w.message.split(";")[0]) for w in model.warnings] == [
         ("sitegen.toml", "section 'Science' (1 articles) is not in menu.main")
     ]
+
+
+# What the warned-about mistakes leave in the output.
+
+
+def test_a_menu_section_with_nothing_published_is_left_out_of_every_page(tmp_path: Path) -> None:
+    site = _site("dead-menu-link", tmp_path)
+    _built(site)
+    menus = [
+        [a["href"] for a in soup(path).select("nav a[href]")]
+        for path in sorted((site / "output").rglob("*.html"))
+    ]
+    assert len(menus) > 10 and all(menus)
+    assert all("/category/science/" not in links for links in menus)
+    assert all("/category/politics/" in links for links in menus)
+    lab = site / "content/articles/science/lab-draft.md"
+    lab.write_text(lab.read_text(encoding="utf-8").replace("draft: true\n", ""), "utf-8")
+    _, warnings = _built(site)
+    assert warnings == []
+    assert "/category/science/" in [a["href"] for a in page(site / "output", "/").select("nav a")]
+    assert (site / "output/category/science/index.html").is_file()
+

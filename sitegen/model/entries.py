@@ -195,9 +195,12 @@ def author_entry(
     markup: Markup,
     config: SiteConfig,
     u: Urls,
+    static: Collection[str],
     errors: list[SitegenError],
     reporter: Reporter,
 ) -> Author | None:
+    """The profile of `source`, with an avatar missing from the site's `static` files (their
+    site paths) warned about: it would be a broken image on every byline."""
     f = Fields(source, errors)
     extra = reported_extra(f, AUTHOR_KEYS, reporter)
     slug = author_slug(source)
@@ -208,6 +211,12 @@ def author_entry(
     name = f.text("name", required=True)
     links = _author_links(f)
     avatar = safe_url(f, "avatar", f.text("avatar"))
+    if avatar.startswith("/") and avatar not in static:
+        reporter.warn(
+            source.display,
+            source.line_of("avatar"),
+            f"avatar {avatar} is not in static/; add the file or fix the path",
+        )
     if avatar.startswith("/"):
         avatar = u.base_path + avatar
     if not f.ok:

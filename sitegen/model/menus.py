@@ -19,8 +19,10 @@ def menus(
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> tuple[tuple[MenuItem, ...], tuple[MenuItem, ...]]:
-    """The main and footer menus; a menu entry naming no section or page is an error."""
-    items = _MenuItems(categories, {p.slug: p for p in pages}, errors)
+    """The main and footer menus; a menu entry naming no section or page is an error, one
+    naming a section with no published story is left out with a warning."""
+    published = frozenset(by_category)
+    items = _MenuItems(categories, published, {p.slug: p for p in pages}, reporter, errors)
     if config.menu.main:
         main = items.of(config.menu.main, "main")
         _warn_unlisted(main, categories, by_category, reporter)
@@ -64,8 +66,11 @@ class _MenuItems:
     that does not exist recorded as errors."""
 
     categories: Mapping[str, Category]
+    published: frozenset[str]
+    """The sections with a published story."""
     pages: Mapping[str, Page]
     """Pages by slug."""
+    reporter: Reporter
     errors: list[SitegenError]
 
     def of(self, entries: Sequence[MenuEntry], menu: str) -> tuple[MenuItem, ...]:
@@ -84,6 +89,14 @@ class _MenuItems:
         if category is None:
             self._error(
                 f"menu.{menu} names section {entry.section!r}, but no article has that category; known: {', '.join(sorted(self.categories))}"
+            )
+            return None
+        if category.slug not in self.published:
+            # Its stories are drafts or scheduled: a link now would lead to no page.
+            self.reporter.warn(
+                "sitegen.toml",
+                None,
+                f"menu.{menu} names section {category.name!r}, but none of its stories is published yet (all are drafts or scheduled); the menu leaves it out until one is",
             )
             return None
         return MenuItem(entry.title or category.name, category.url, category.slug)

@@ -28,6 +28,8 @@ class ContentLinks:
     markups: Mapping[str, Markup]
     reporter: Reporter
     errors: list[SitegenError]
+    unreadable: frozenset[str] = frozenset()
+    """Content files that exist but could not be read (errors of their own)."""
 
     def check_all(self, articles: Sequence[Article], pages: Sequence[Page]) -> list[Page]:
         """Check the links of every article and page; the pages with their links resolved."""
@@ -59,7 +61,9 @@ class ContentLinks:
                         f"links to {ref.text}, but content/{ref.target} has no heading or element with id {fragment!r}",
                     )
                 continue
-            if ref.target in sources and ref.target not in unpublished:
+            if ref.target in self.unreadable or (
+                ref.target in sources and ref.target not in unpublished
+            ):
                 continue  # the target exists but has errors of its own, reported there
             line = source.line_of_text(f"]({ref.text}", ref.text)
             if ref.target in unpublished:

@@ -5,7 +5,7 @@ collected, none stops the others."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
@@ -59,17 +59,20 @@ def build_site(
     reporter: Reporter,
     relate: RelateFunction = related_articles,
     front_matter: Mapping[str, ArticleFrontMatter] | None = None,
+    unreadable: Collection[str] = (),
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content. `relate` computes
     related articles and `front_matter` holds articles' own checked front matter by source path
-    (the build passes cached versions of both; what is missing is worked out here)."""
+    (the build passes cached versions of both; what is missing is worked out here).
+    `unreadable`: content files that exist but could not be read, whose errors are told
+    already; a link to one is not a link to a missing file."""
     errors: list[SitegenError] = clock_errors(options.now)
     if errors:
         return None, errors
     u = Urls(config.permalinks, config.base_url)
     now = whole_minutes(options.now or datetime.now(config.tz))
     by_kind = _by_kind(sources)
-    profiles = _authors(by_kind["author"], markups, config, u, reporter, errors)
+    profiles = _authors(by_kind["author"], markups, config, u, image_sizes, reporter, errors)
     pages = _pages(by_kind["page"], markups, config, u, reporter, errors)
     checked = _checked(by_kind["article"], markups, config, u, front_matter or {})
     link_urls = _link_urls(checked, pages, profiles, options, now)
@@ -78,6 +81,7 @@ def build_site(
     known = Known(u, authors, broken_authors, link_urls, image_sizes, Terms(u))
     found = _articles(checked, markups, options, now, known, reporter, errors)
     links = _links(found, pages, profiles, sources, image_sizes, markups, reporter, errors)
+    links = replace(links, unreadable=frozenset(unreadable))  # not sources, yet linked to
     pages = links.check_all(found.published, pages)
     if errors:
         return None, errors
@@ -302,6 +306,7 @@ def _authors(
     markups: Mapping[str, Markup],
     config: SiteConfig,
     u: Urls,
+    static: Collection[str],
     reporter: Reporter,
     errors: list[SitegenError],
 ) -> dict[str, Author]:
@@ -322,7 +327,7 @@ def _authors(
                 )
             )
             continue
-        author = author_entry(source, markups[source.rel], config, u, errors, reporter)
+        author = author_entry(source, markups[source.rel], config, u, static, errors, reporter)
         if author:
             profiles[source.rel] = author
     return profiles

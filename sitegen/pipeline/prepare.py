@@ -90,6 +90,8 @@ class _Sources:
     static_files: dict[str, Path]
     settings_key: str
     errors: list[SitegenError]
+    unreadable: frozenset[str]
+    """Content files found but not read (their errors are in `errors`)."""
 
 
 def prepare_plan(
@@ -145,7 +147,8 @@ def _read(
     # Rows taken from the cache as they were are the very same objects; anything else is new.
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
     clock.lap("markdown")
-    return _Sources(config, sources, changed, static_files, settings_key, errors)
+    unreadable = frozenset(f.rel for f in found if f.rel not in sources)
+    return _Sources(config, sources, changed, static_files, settings_key, errors, unreadable)
 
 
 def _search_checked(config: SiteConfig, root: Path, reporter: Reporter) -> SiteConfig:
@@ -179,6 +182,7 @@ def _model(
         reporter,
         relate,
         {rel: c.checked.front_matter for rel, c in sources.items() if c.checked is not None},
+        read.unreadable,
     )
     errors = read.errors + model_errors
     if errors or site is None:
