@@ -225,3 +225,29 @@ def test_a_menu_section_with_nothing_published_is_left_out_of_every_page(tmp_pat
     assert "/category/science/" in [a["href"] for a in page(site / "output", "/").select("nav a")]
     assert (site / "output/category/science/index.html").is_file()
 
+
+def test_a_refused_embed_leaves_no_empty_box(tmp_path: Path) -> None:
+    site = _site("blocked-embed", tmp_path)
+    _built(site)
+    story = page(site / "output", "/politics/watch-the-council-debate/")
+    body = story.select_one(".article-body") or story
+    assert story.find("iframe") is None
+    assert "The vote came at noon." in body.get_text()
+
+
+def test_only_well_known_of_the_hidden_files_is_published(tmp_path: Path) -> None:
+    site = _site("hidden-files", tmp_path)
+    for bookkeeping in (".DS_Store", ".gitkeep", "images/._photo.jpg"):
+        (site / "static" / bookkeeping).write_bytes(b"\x00\x05\x16\x07")
+    _, warnings = _built(site)
+    assert warnings == _lines("hidden-files", "expected.txt")  # bookkeeping: not a word
+    out = site / "output"
+    names = (p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    hidden = [n for n in names if any(part.startswith(".") for part in n.split("/"))]
+    assert sorted(hidden) == [".well-known/security.txt"]
+    assert (out / ".well-known/security.txt").read_bytes() == (
+        site / "static/.well-known/security.txt"
+    ).read_bytes()
+    (site / "static/.well-known/security.txt").unlink()
+    _built(site)
+    assert not (out / ".well-known/security.txt").exists()

@@ -11,12 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.errors import ContentError, SitegenError
+from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.sources import display_path, unreadable_message
 
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp"}
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
                ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}  # fmt: skip
+
+
+PUBLISHED_HIDDEN = ".well-known"
+"""The one hidden folder of static/ that is published (RFC 8615: security.txt, app links)."""
+_BOOKKEEPING = frozenset({".DS_Store", ".gitkeep", ".gitignore", ".keep", ".git", ".svn", ".hg"})
+"""Hidden files that tools leave behind and nobody means to publish: skipped without a word."""
 
 
 @dataclass(frozen=True)
@@ -40,14 +46,18 @@ def static_info(path: Path) -> StaticInfo:
     )
 
 
-def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], list[SitegenError]]:
+def collect_static(
+    dirs: list[Path], site_root: Path, reporter: Reporter
+) -> tuple[dict[str, Path], list[SitegenError]]:
     """Site path ('/images/x.svg') -> file, later folders winning; links out of their folder,
-    and folders or files that cannot be read, are errors."""
+    and folders or files that cannot be read, are errors. Hidden files are not published but
+    for .well-known/ (PUBLISHED_HIDDEN); each left out is a warning, but tools' bookkeeping."""
     files: dict[str, Path] = {}
     errors: list[SitegenError] = []
     for top in dirs:
         real_top = top.resolve()
-        for path in _walk(top, site_root, errors):
+        hidden: list[Path] = []
+        for path in _walk(top, site_root, errors, hidden):
             if not path.resolve().is_relative_to(real_top):
                 errors.append(
                     ContentError(
@@ -60,7 +70,15 @@ def collect_static(dirs: list[Path], site_root: Path) -> tuple[dict[str, Path], 
                 errors.append(_unreadable(path, site_root, "file", os.strerror(errno.EACCES)))
             elif path.is_file():
                 files["/" + path.relative_to(top).as_posix()] = path
+        for path in hidden:
+            reporter.warn(display_path(path, site_root), None, _HIDDEN_LEFT_OUT)
     return files, errors
+
+
+_HIDDEN_LEFT_OUT = (
+    "is a hidden file, which the site does not publish (of hidden files, only "
+    f"static/{PUBLISHED_HIDDEN}/ is); delete it, or keep it outside static/"
+)
 
 
 def unreadable_in(dirs: list[Path], site_root: Path) -> list[SitegenError]:
@@ -74,9 +92,13 @@ def unreadable_in(dirs: list[Path], site_root: Path) -> list[SitegenError]:
     return errors
 
 
-def _walk(top: Path, site_root: Path, errors: list[SitegenError]) -> Iterator[Path]:
+def _walk(
+    top: Path, site_root: Path, errors: list[SitegenError], hidden: list[Path] | None = None
+) -> Iterator[Path]:
     """Every file under `top` but hidden ones, sorted; folders that cannot be read (`top`
-    included) are added to `errors`. Nothing when `top` does not exist."""
+    included) are added to `errors`. Nothing when `top` does not exist. With `hidden`, the
+    folder `top`/.well-known is walked too, and other hidden files and folders (but tools'
+    bookkeeping) are added to it."""
     try:
         if not stat.S_ISDIR(os.stat(top).st_mode):
             return
@@ -90,8 +112,28 @@ def _walk(top: Path, site_root: Path, errors: list[SitegenError]) -> Iterator[Pa
         errors.append(_unreadable(Path(exc.filename or top), site_root, "folder", exc.strerror))
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        yield from (Path(dirpath) / n for n in sorted(filenames) if not n.startswith("."))
+        here = Path(dirpath)
+        published = _published_hidden(here, top, dirnames, filenames, hidden)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d in published)
+        yield from (here / n for n in sorted(filenames) if not n.startswith("."))
+
+
+def _published_hidden(
+    here: Path, top: Path, dirnames: list[str], filenames: list[str], hidden: list[Path] | None
+) -> set[str]:
+    """The hidden folders of `here` to walk (.well-known at the `top` of a static folder, when
+    `hidden` is asked for); the other hidden names, but tools' bookkeeping, go to `hidden`."""
+    if hidden is None:
+        return set()
+    published = {PUBLISHED_HIDDEN} if here == top else set()
+    left_out = [*(d for d in dirnames if d not in published), *filenames]
+    hidden.extend(here / n for n in sorted(left_out) if _unmeant(n))
+    return published
+
+
+def _unmeant(name: str) -> bool:
+    """Whether `name` is hidden and not tools' bookkeeping (macOS writes `._x` beside `x`)."""
+    return name.startswith(".") and name not in _BOOKKEEPING and not name.startswith("._")
 
 
 def _unreadable(path: Path, site_root: Path, what: str, problem: str | None) -> ContentError:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 from sitegen.load.html_policy import ATTRS, GENERIC, TAGS, embed_host, style_kept
 
 _ATTRIBUTES = {**{t: a | GENERIC for t, a in ATTRS.items()}, "*": set(GENERIC)}
+_EMPTY_IFRAME = re.compile(r"<iframe(?![^>]*\ssrc=)[^>]*>[^<]*</iframe>")
+"""An iframe nh3 left without its address: an empty box on the page, so it goes whole."""
 
 
 def sanitize(fragment: str, embed_hosts: frozenset[str], blocked: list[str]) -> str:
@@ -23,7 +27,7 @@ def sanitize(fragment: str, embed_hosts: frozenset[str], blocked: list[str]) -> 
             return value if style_kept(value) else None
         return value
 
-    return nh3.clean(
+    cleaned = nh3.clean(
         fragment,
         tags=TAGS,
         attributes=_ATTRIBUTES,
@@ -32,3 +36,4 @@ def sanitize(fragment: str, embed_hosts: frozenset[str], blocked: list[str]) -> 
         strip_comments=True,
         attribute_filter=keep,
     )
+    return _EMPTY_IFRAME.sub("", cleaned) if blocked else cleaned

@@ -136,7 +136,7 @@ def _read(
     if inputs.publishing:
         errors[:0] = base_url_errors(config, root, inputs.base_url_given)
     static_dirs = [*reversed(theme_static_dirs(root, config.theme)), root / "static"]
-    static_files, static_errors = collect_static(static_dirs, root)
+    static_files, static_errors = collect_static(static_dirs, root, reporter)
     errors += static_errors + reserved_errors(config, static_files, root)
     errors += unreadable_in(theme_dirs(root, config.theme), root)
     clock.lap("read")

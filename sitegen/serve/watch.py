@@ -23,6 +23,7 @@ from livereload.handlers import LiveReloadHandler
 from livereload.watcher import Watcher
 from tornado.ioloop import IOLoop
 
+from sitegen.load.assets import PUBLISHED_HIDDEN
 from sitegen.serve.fs_events import FileEvents
 from sitegen.serve.repeat_log import RepeatLog
 
@@ -231,7 +232,8 @@ def _scan_folder(folder: str, found: dict[str, tuple[int, int]], stack: list[str
         return
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or name in _IGNORED_NAMES or name.endswith(_IGNORED_SUFFIXES):
+        hidden = name.startswith(".") and name != PUBLISHED_HIDDEN
+        if hidden or name in _IGNORED_NAMES or name.endswith(_IGNORED_SUFFIXES):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
