@@ -62,10 +62,13 @@ class ScannedSources(list[FoundSource]):
         self.digests = digests
 
 
-def scan_content(content_dir: Path, digest_of: Callable[[str], str | None]) -> ScannedSources:
+def scan_content(
+    content_dir: Path, digest_of: Callable[[str], str | None], others: list[str] | None = None
+) -> ScannedSources:
     """Every content file (scan_sources) with the digest of its bytes (`digest_of` its path);
-    a file that cannot be read, or is not a regular file, has none (reading it reports why)."""
-    found = scan_sources(content_dir)
+    a file that cannot be read, or is not a regular file, has none (reading it reports why).
+    `others` gets the paths of the content folder's other files (scan_sources)."""
+    found = scan_sources(content_dir, others)
     digests = {}
     for item in found:
         if item.error is None:
@@ -116,13 +119,16 @@ def input_stamp(
     stat keys hold (None: every file is hashed, and nothing is kept)."""
     known = KnownFiles.read(cache, time.time_ns())
     digest = hashlib.sha256(request.encode())
-    found = scan_content(root / "content", known.digest)
+    beside: list[str] = []  # files beside stories, copied like static files when shown
+    found = scan_content(root / "content", known.digest, beside)
     for item in found:
         digest.update(f"content/{item.rel}:{found.digests.get(item.rel)}\n".encode())
     if len(found.digests) < len(found):
         stamp = "unreadable"  # read_sources reports it properly
     else:
-        stamp = _stamp_files(digest.update, root, config, known.digest) or digest.hexdigest()
+        copies = [Path(p) for p in sorted(beside)]
+        stamp = _stamp_files(digest.update, root, config, known.digest, copies)
+        stamp = stamp or digest.hexdigest()
     known.save()
     return stamp, found
 
@@ -132,12 +138,13 @@ def _stamp_files(
     root: Path,
     config: SiteConfig,
     digest_of: Callable[[str], str | None],
+    beside: list[Path],
 ) -> str:
-    """Stamp the settings, templates and static files with `update`, a text file by
-    `digest_of` its path; "" when done, else what stopped it (a file that cannot be read, or
-    changed too recently to tell)."""
+    """Stamp the settings, templates, static files and the files `beside` stories with
+    `update`, a text file by `digest_of` its path; "" when done, else what stopped it (a file
+    that cannot be read, or changed too recently to tell)."""
     texts = [root / CONFIG_NAME, *theme_dirs(root, config.theme)]
-    copies = [root / "static", *theme_static_dirs(root, config.theme)]
+    copies = [root / "static", *theme_static_dirs(root, config.theme), *beside]
     now = time.time_ns()
     for path, is_text in _files([(p, True) for p in texts] + [(p, False) for p in copies]):
         mark = digest_of(path) if is_text else copy_mark(path, now)

@@ -49,7 +49,7 @@ from sitegen.incremental.cache_rows import empty_snapshot as empty_snapshot
 from sitegen.incremental.memory import CacheMemory, KeptState
 from sitegen.load.sources import display_path
 
-SCHEMA = f"11:{__version__}"
+SCHEMA = f"12:{__version__}"
 """Bumped when cached rows or HTML would be wrong for this code (8: attribute lists filtered;
 9: a digest with every blob; 10: checked front matter as a named record; 11: front matter
 checked against the known keys, with aliases)."""

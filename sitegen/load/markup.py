@@ -9,6 +9,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import quote, unquote
 from xml.etree.ElementTree import Comment, Element
 
 import markdown
@@ -22,7 +23,7 @@ from sitegen.load.html_policy import UNSAFE_SCHEMES, scheme
 from sitegen.load.time_limit import TimeLimitExceeded, within
 
 REF_PREFIX = "/__sitegen_ref__/"
-REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#\s]*)")
+REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#?\s]*)")
 SPLIT_MARK = "<!--sitegen:inline-related-->"
 
 RawHtml = Literal["escape", "sanitize", "allow"]
@@ -40,11 +41,13 @@ version. No news story needs more; the limit is ours, whatever the library does.
 
 @dataclass(frozen=True)
 class Reference:
-    """A link in the body to another content file, by its path relative to the content folder."""
+    """A link or image in the body to another content file: a story, or a file beside this one
+    (a page bundle)."""
 
     target: str
+    """Its path in the content folder."""
     text: str
-    """The link as written, for finding its line."""
+    """The address as written, for finding its line (with any ?query and #fragment)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,9 @@ class Markup:
     """Attributes written with `{: ...}` (or fenced-code options) that the body leaves out."""
     blocked_embeds: tuple[str, ...] = ()
     """Addresses of iframes left out because their host is not in `embed_hosts`."""
+    files: tuple[Reference, ...] = ()
+    """Files the body links to or shows by a relative path, such as an image beside the story
+    (a page bundle): placeholders, like `refs`, until the model knows the page's URL."""
 
     @property
     def html(self) -> str:
@@ -86,7 +92,10 @@ class Markup:
 class _Collector:
     source_rel: str = ""
     inline_after: int = 3
+    base_path: str = ""
+    """The path of the site's base URL ("/news", or "" at a domain's root)."""
     refs: list[Reference] = field(default_factory=list)
+    files: list[Reference] = field(default_factory=list)
     images: list[BodyImage] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)
 
@@ -118,20 +127,39 @@ class _LinkProcessor(Treeprocessor):
         el.set("decoding", "async")
 
     def _rewrite(self, url: str) -> str:
-        c = self.collector
-        written = scheme(url)
-        if written in UNSAFE_SCHEMES:
-            c.unsafe.append(url)
-            return "#"
-        if written or url.startswith(("/", "#", "//")) or not url:
-            return url
-        path, _, fragment = url.partition("#")
-        if not path.endswith(".md"):
-            return url
-        base = posixpath.dirname(c.source_rel)
-        target = posixpath.normpath(posixpath.join(base, path))
-        c.refs.append(Reference(target, url))
-        return REF_PREFIX + target + (f"#{fragment}" if fragment else "")
+        return _rewrite_url(url, self.collector)
+
+
+def _rewrite_url(url: str, c: _Collector) -> str:
+    """A link or image address as the page needs it: scripts refused, a site path given the
+    base URL's path, and a relative path to a content file (a story, or a file beside this
+    one) a placeholder recorded in `c` until the model knows where that file is published."""
+    if url.startswith(REF_PREFIX):
+        return url  # raw HTML is sanitised after Markdown's own links were rewritten
+    written = scheme(url)
+    if written in UNSAFE_SCHEMES:
+        c.unsafe.append(url)
+        return "#"
+    if url.startswith("/") and not url.startswith("//"):
+        return _under_base(url, c.base_path)
+    if written or url.startswith(("#", "//", "?")) or not url:
+        return url
+    end = _PATH_END.search(url)
+    path, tail = (url[: end.start()], url[end.start() :]) if end else (url, "")
+    base = posixpath.dirname(c.source_rel)
+    target = posixpath.normpath(posixpath.join(base, unquote(path)))
+    (c.refs if path.endswith(".md") else c.files).append(Reference(target, url))
+    return REF_PREFIX + quote(target, safe="/") + tail
+
+
+_PATH_END = re.compile(r"[?#]")
+"""Where an address's path ends and its query or fragment begins."""
+
+
+def _under_base(url: str, base_path: str) -> str:
+    """A site path written from the site's root, under the base URL's path ("/news")."""
+    inside = url == base_path or url.startswith(base_path + "/")
+    return url if not base_path or inside else base_path + url
 
 
 _STASH = re.compile("^\x02wzxhzdk:\\d+\x03$")
@@ -176,12 +204,13 @@ class Converter:
         raw_html: RawHtml,
         embed_hosts: tuple[str, ...],
         inline_after: int,
+        base_path: str = "",
         max_seconds: float = MAX_SECONDS,
     ) -> None:
         self.max_seconds = max_seconds
         self.raw_html = raw_html
         self.embed_hosts = frozenset(h.lower() for h in embed_hosts)
-        self.collector = _Collector(inline_after=inline_after)
+        self.collector = _Collector(inline_after=inline_after, base_path=base_path)
         self.attributes = AttributeFilter(self.embed_hosts)
         self.md = self._markdown()
 
@@ -214,7 +243,7 @@ class Converter:
     def convert(self, text: str, source_rel: str) -> Markup:
         c = self.collector
         c.source_rel = source_rel
-        c.refs, c.images, c.unsafe = [], [], []
+        c.refs, c.files, c.images, c.unsafe = [], [], [], []
         self.md.reset()
         _check_nesting(text, source_rel)
         try:
@@ -261,12 +290,17 @@ class Converter:
             ids=frozenset(_ID.findall(full)),
             stripped_attributes=tuple(self.attributes.log.stripped),
             blocked_embeds=tuple(blocked),
+            files=tuple(c.files),
         )
 
     def _sanitize(self, fragment: str, blocked: list[str]) -> str:
         from sitegen.load.sanitize import sanitize
 
-        return sanitize(fragment, self.embed_hosts, blocked)
+        return sanitize(fragment, self.embed_hosts, blocked, self._rewrite_raw)
+
+    def _rewrite_raw(self, url: str) -> str:
+        """An address in the body's raw HTML, rewritten as Markdown's are (_rewrite_url)."""
+        return _rewrite_url(url, self.collector)
 
 
 # A line opening more than MAX_NESTING lists or quotes (`* * * deep`, `> > >`), or indented

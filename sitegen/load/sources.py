@@ -84,11 +84,12 @@ class FoundSource(NamedTuple):
     """Why the file could not be looked at (or the folder read), or None."""
 
 
-def scan_sources(content_dir: Path) -> list[FoundSource]:
+def scan_sources(content_dir: Path, others: list[str] | None = None) -> list[FoundSource]:
     """Every content Markdown file with its size and time, sorted for determinism. One walk
     serves both the build's change stamp and the reading of the files. A folder that cannot be
     read is listed too, with a trailing slash and its error, so that it is reported rather than
-    its stories silently left out."""
+    its stories silently left out. `others`, if given, gets the path of every other file that
+    is not hidden (files beside stories, which the stamp counts too)."""
     found: list[FoundSource] = []
     root = str(content_dir)
     try:
@@ -107,12 +108,12 @@ def scan_sources(content_dir: Path) -> list[FoundSource]:
         except OSError as exc:
             found.append(_unreadable_folder(root, exc, top))
             continue
-        found += _walk_kind(root, top)
+        found += _walk_kind(root, top, others)
     found.sort()
     return found
 
 
-def _walk_kind(root: str, top: str) -> list[FoundSource]:
+def _walk_kind(root: str, top: str, others: list[str] | None) -> list[FoundSource]:
     found: list[FoundSource] = []
 
     def unreadable(exc: OSError) -> None:
@@ -122,8 +123,12 @@ def _walk_kind(root: str, top: str) -> list[FoundSource]:
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         prefix = os.path.relpath(dirpath, root).replace(os.sep, "/") + "/"
         for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
+            if name.startswith("."):
+                continue
+            if name.endswith(".md"):
                 found.append(_found(prefix + name, os.path.join(dirpath, name)))
+            elif others is not None:
+                others.append(os.path.join(dirpath, name))
     return found
 
 

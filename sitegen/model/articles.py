@@ -6,7 +6,7 @@ its authors' profiles, the section and tag names as first spelled, the image's f
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sitegen.load.markup import Markup
 from sitegen.load.sources import SourceFile
 from sitegen.model.aliases import aliases_of
 from sitegen.model.article_images import FrontMatterImage, article_image, front_matter_image
+from sitegen.model.bundles import bundle_links
 from sitegen.model.entities import Article, Author, Body, Correction
 from sitegen.model.entries import Fields, extra_of, nfc, parse_date, suggest
 from sitegen.model.slugs import is_valid_slug, slugify
@@ -211,6 +212,8 @@ class Known:
     """The URL of each content file an article's body may link to."""
     image_sizes: Mapping[str, StaticInfo]
     terms: Terms
+    content_files: Collection[str] = frozenset()
+    """Content paths of the files beside stories that bodies show or link to, that exist."""
 
 
 def article_from_front_matter(
@@ -236,7 +239,8 @@ def article_from_front_matter(
         reporter.warn(source.display, line, message)
     if not f.ok or d.date is None or category is None or not byline:
         return None
-    link_urls = known.link_urls
+    links = {r.target: known.link_urls.get(r.target, "#") for r in markup.refs}
+    links |= bundle_links(source, d.url, markup.files, known.content_files, reporter)
     return Article(
         source=source.rel,
         slug=d.slug,
@@ -248,11 +252,7 @@ def article_from_front_matter(
         tags=tuple(article_tags),
         summary=d.summary,
         image=image,
-        body=Body(
-            markup.lazy_html,
-            markup.split,
-            {r.target: link_urls.get(r.target, "#") for r in markup.refs} if markup.refs else None,
-        ),
+        body=Body(markup.lazy_html, markup.split, links or None),
         toc=markup.toc,
         word_count=markup.word_count,
         reading_time=d.reading_time,

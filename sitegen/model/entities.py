@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import unquote
 
 from sitegen.lazy import Lazy
 from sitegen.load.markup import REF_PATTERN
@@ -75,7 +76,8 @@ class Body:
     raw_split: int
     """Offset in raw after which the inline related box goes; 0 for none."""
     links: Mapping[str, str] | None = None
-    """Content path -> URL for each internal link; None leaves the placeholders."""
+    """Content path -> URL for each internal link and file beside the story; None leaves the
+    placeholders."""
 
     @classmethod
     def of(cls, html: str, split: int = 0) -> Body:
@@ -97,7 +99,7 @@ class Body:
             return html
 
         def url(match: re.Match[str]) -> str:
-            return links.get(match.group(1), "#")
+            return links.get(unquote(match.group(1)), "#")
 
         return REF_PATTERN.sub(url, html)
 

@@ -253,7 +253,15 @@ def _author_links(f: Fields) -> list[Link]:
 
 def author_slug(source: SourceFile) -> str:
     """The slug of the author whose profile is `source`: its file name, composed (NFC)."""
-    return nfc(source.rel.rsplit("/", 1)[-1][:-3])
+    return file_slug(source.rel)
+
+
+def file_slug(rel: str) -> str:
+    """The name a content file gives its page: its own, or its folder's for the `index.md` of
+    a bundle (pages/team/index.md is `team`), composed (NFC)."""
+    parts = rel.split("/")
+    name = parts[-1][:-3]
+    return nfc(parts[-2] if name == "index" and len(parts) > 2 else name)
 
 
 def page_entry(
@@ -267,7 +275,7 @@ def page_entry(
     f = Fields(source, errors)
     extra = reported_extra(f, PAGE_KEYS, reporter)
     title = f.text("title", required=True)
-    slug = nfc(f.text("slug") or source.rel.rsplit("/", 1)[-1][:-3])
+    slug = nfc(f.text("slug") or file_slug(source.rel))
     if not is_valid_slug(slug):
         f.error("slug", f"slug {slug!r} may only hold letters, digits and hyphens (no / or ..)")
     summary = f.text("summary") or derive_summary(markup.first_paragraph, config.summary_length)

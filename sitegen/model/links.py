@@ -28,11 +28,21 @@ def check_body_links(
         for url in markup.local_links:
             problem = _problem(url, urls, outputs, markup.ids)
             if problem:
-                reporter.warn(
-                    source.display,
-                    source.line_of_text(f"]({url}", f'="{url}"', url, url.split("#")[0] or url),
-                    problem,
-                )
+                written, line = _as_written(url, urls.base_path, source)
+                reporter.warn(source.display, line, problem.replace(url, written, 1))
+
+
+def _as_written(url: str, base_path: str, source: SourceFile) -> tuple[str, int]:
+    """A body's link as its writer wrote it (a site path gets the base path: `/about/` is on
+    the page as `/news/about/`), and its line."""
+    forms = [url]
+    if base_path and url.startswith(base_path + "/"):
+        forms.append(url[len(base_path) :])
+    for form in forms:
+        for needle in (f"]({form}", f'="{form}"', form):
+            if needle in source.body:
+                return form, source.line_of_text(needle)
+    return url, source.line_of_text(url.split("#")[0] or url)
 
 
 def _problem(url: str, urls: Urls, outputs: Collection[str], ids: frozenset[str]) -> str:

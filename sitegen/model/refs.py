@@ -4,16 +4,19 @@ assembled (model/site.py): a link to a missing file is an error; a link to a dra
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.html_policy import embed_host
-from sitegen.load.markup import REF_PATTERN, Markup
+from sitegen.load.markup import REF_PATTERN, Markup, Reference
 from sitegen.load.sources import SourceFile
-from sitegen.model.entities import Article, Page
+from sitegen.model.bundles import PATH_END as _PATH_END
+from sitegen.model.bundles import bundle_links
+from sitegen.model.entities import Article, Author, Page
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ContentLinks:
     errors: list[SitegenError]
     unreadable: frozenset[str] = frozenset()
     """Content files that exist but could not be read (errors of their own)."""
+    content_files: Collection[str] = frozenset()
+    """Content paths of the files beside pages and stories (bundles) that exist."""
 
     def check_all(self, articles: Sequence[Article], pages: Sequence[Page]) -> list[Page]:
         """Check the links of every article and page; the pages with their links resolved."""
@@ -113,14 +118,17 @@ class ContentLinks:
                 )
 
     def resolve(self, page: Page) -> Page:
-        """The page with its internal links pointed at their URLs, once checked."""
+        """The page with its internal links and the files beside it pointed at their URLs,
+        once checked."""
         markup = self.markups[page.source]
-        if not self.check(page.source) or not markup.refs:
+        if not self.check(page.source) or not (markup.refs or markup.files):
             return page
-        url_of = self.url_of
+        source = self.sources[page.source]
+        files = bundle_links(source, page.url, markup.files, self.content_files, self.reporter)
+        url_of = {**self.url_of, **files}
 
         def url(match: re.Match[str]) -> str:
-            return url_of.get(match.group(1), "#")
+            return url_of.get(unquote(match.group(1)), "#")
 
         return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
 
@@ -158,4 +166,44 @@ def _embed_message(src: str, host: str | None) -> str:
     return (
         f"removed the embed from {host}: the host is not in `embed_hosts`; add it there "
         "(sitegen.toml) if the site should show embeds from it"
+    )
+
+
+def with_bio_links(
+    profiles: Mapping[str, Author],
+    sources: Sequence[SourceFile],
+    markups: Mapping[str, Markup],
+    url_of: Mapping[str, str],
+    reporter: Reporter,
+) -> dict[str, Author]:
+    """The author `profiles` (by source path) with the links in their bios resolved: a story
+    or page to its URL. A bio shows no file beside its profile (a portrait goes in static/),
+    so such a file keeps its address as written, with a warning, as a link that leads to no
+    published page does."""
+    by_rel = {s.rel: s for s in sources}
+    resolved = dict(profiles)
+    for rel, author in profiles.items():
+        source, markup = by_rel[rel], markups[rel]
+        if not (markup.refs or markup.files):
+            continue
+        links = {r.target: url_of[r.target] for r in markup.refs if r.target in url_of}
+        for ref in (*markup.refs, *markup.files):
+            if ref.target not in links:
+                links[ref.target] = html.escape(_PATH_END.split(ref.text, maxsplit=1)[0])
+                line = source.line_of_text(f"]({ref.text}", f'="{ref.text}"', ref.text)
+                reporter.warn(source.display, line, _bio_problem(ref))
+
+        def url(match: re.Match[str], links: Mapping[str, str] = links) -> str:
+            return links.get(unquote(match.group(1)), "#")
+
+        resolved[rel] = replace(author, bio_html=REF_PATTERN.sub(url, author.bio_html))
+    return resolved
+
+
+def _bio_problem(ref: Reference) -> str:
+    if ref.target.endswith(".md"):
+        return f"links to {ref.text}, but content/{ref.target} is no published story or page"
+    return (
+        f"{ref.text}: an author's bio does not publish files beside the profile; put the file "
+        "in static/ and write a site path such as /images/authors/portrait.jpg"
     )

@@ -34,7 +34,7 @@ from sitegen.model.entities import (
 )
 from sitegen.model.entries import author_entry, author_slug, page_entry
 from sitegen.model.menus import menus
-from sitegen.model.refs import ContentLinks, warn_removed
+from sitegen.model.refs import ContentLinks, warn_removed, with_bio_links
 from sitegen.model.related import related_articles
 from sitegen.model.terms import Terms, lone_sections
 from sitegen.model.urls import Urls
@@ -60,12 +60,14 @@ def build_site(
     relate: RelateFunction = related_articles,
     front_matter: Mapping[str, ArticleFrontMatter] | None = None,
     unreadable: Collection[str] = (),
+    content_files: Collection[str] = frozenset(),
 ) -> tuple[Site | None, list[SitegenError]]:
     """The whole model, or the list of everything wrong with the content. `relate` computes
     related articles and `front_matter` holds articles' own checked front matter by source path
     (the build passes cached versions of both; what is missing is worked out here).
     `unreadable`: content files that exist but could not be read, whose errors are told
-    already; a link to one is not a link to a missing file."""
+    already; a link to one is not a link to a missing file. `content_files`: the content
+    paths of the files beside stories (page bundles) that bodies show and that exist."""
     errors: list[SitegenError] = clock_errors(options.now)
     if errors:
         return None, errors
@@ -76,12 +78,14 @@ def build_site(
     pages = _pages(by_kind["page"], markups, config, u, reporter, errors)
     checked = _checked(by_kind["article"], markups, config, u, front_matter or {})
     link_urls = _link_urls(checked, pages, profiles, options, now)
+    profiles = with_bio_links(profiles, by_kind["author"], markups, link_urls, reporter)
     broken_authors = {author_slug(s) for s in by_kind["author"] if s.rel not in profiles}
     authors = {a.slug: a for a in profiles.values()}
-    known = Known(u, authors, broken_authors, link_urls, image_sizes, Terms(u))
+    known = Known(u, authors, broken_authors, link_urls, image_sizes, Terms(u), content_files)
     found = _articles(checked, markups, options, now, known, reporter, errors)
     links = _links(found, pages, profiles, sources, image_sizes, markups, reporter, errors)
-    links = replace(links, unreadable=frozenset(unreadable))  # not sources, yet linked to
+    # Not sources, yet linked to: files that could not be read, and files beside stories.
+    links = replace(links, unreadable=frozenset(unreadable), content_files=content_files)
     pages = links.check_all(found.published, pages)
     if errors:
         return None, errors

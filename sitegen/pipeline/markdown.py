@@ -61,11 +61,13 @@ _worker: dict[str, Converter] = {}
 """The converter of a worker process (each process builds its own once)."""
 
 
-def _init_worker(raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int) -> None:
+def _init_worker(
+    raw_html: Any, embed_hosts: tuple[str, ...], inline_after: int, base_path: str
+) -> None:
     # Ctrl-C is the main process's to handle; workers just stop when it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    _worker["converter"] = Converter(raw_html, embed_hosts, inline_after)
+    _worker["converter"] = Converter(raw_html, embed_hosts, inline_after, base_path)
 
 
 def _convert_in_worker(item: tuple[str, str]) -> Markup:

@@ -21,10 +21,11 @@ from sitegen.incremental.reuse import CachedRelated, read_sources, with_checked
 from sitegen.load.assets import StaticInfo, collect_static, static_info, unreadable_in
 from sitegen.load.config import CONFIG_NAME, SiteConfig, config_digest
 from sitegen.load.publishing import base_url_errors
-from sitegen.load.sources import FoundSource
+from sitegen.load.sources import FoundSource, display_path
 from sitegen.model.entities import Site
 from sitegen.model.site import BuildOptions, build_site
 from sitegen.model.urls import Urls
+from sitegen.pipeline.bundles import bundle_copies, bundled_files, copy_clashes
 from sitegen.pipeline.clock import Clock
 from sitegen.pipeline.markdown import convert_all
 from sitegen.render.digests import global_digest
@@ -92,6 +93,8 @@ class _Sources:
     errors: list[SitegenError]
     unreadable: frozenset[str]
     """Content files found but not read (their errors are in `errors`)."""
+    bundled: dict[str, Path]
+    """Content path -> file, for the files beside stories that their bodies show."""
 
 
 def prepare_plan(
@@ -129,7 +132,8 @@ def _read(
 ) -> _Sources:
     root = inputs.root
     config = _search_checked(inputs.config, root, reporter)
-    settings = (config.raw_html, config.embed_hosts, config.related.inline_after)
+    base_path = Urls(config.permalinks, config.base_url).base_path
+    settings = (config.raw_html, config.embed_hosts, config.related.inline_after, base_path)
     markup_key = hashlib.sha256(repr((__version__, settings)).encode()).hexdigest()[:16]
     snapshot = cache.snapshot()
     sources, errors = read_sources(root, snapshot, found, cache.stored(root, settings))
@@ -148,7 +152,10 @@ def _read(
     changed = {rel: c for rel, c in sources.items() if snapshot.sources.get(rel) is not c}
     clock.lap("markdown")
     unreadable = frozenset(f.rel for f in found if f.rel not in sources)
-    return _Sources(config, sources, changed, static_files, settings_key, errors, unreadable)
+    bundled = bundled_files(root / "content", sources.values())
+    return _Sources(
+        config, sources, changed, static_files, settings_key, errors, unreadable, bundled
+    )
 
 
 def _search_checked(config: SiteConfig, root: Path, reporter: Reporter) -> SiteConfig:
@@ -183,6 +190,7 @@ def _model(
         relate,
         {rel: c.checked.front_matter for rel, c in sources.items() if c.checked is not None},
         read.unreadable,
+        frozenset(read.bundled),
     )
     errors = read.errors + model_errors
     if errors or site is None:
@@ -204,6 +212,13 @@ def _ready_to_plan(
     digests = {rel: c.digest for rel, c in read.sources.items()}
     planner = SitePlanner(site, config, urls, digests, assets)
     static = {urls.output_path(urls.base_path + p): f for p, f in read.static_files.items()}
+    copies = bundle_copies(site, read.sources, read.bundled, urls)
+    clashes = copy_clashes(copies, static, root)
+    if clashes:
+        raise BuildError(clashes)
+    static |= copies
+    # Which files beside stories are published, and where: the site's shape, as static is.
+    beside = {f"{out} <- {display_path(p, root)}": static_info(p) for out, p in copies.items()}
     template_dirs = theme_dirs(root, config.theme)
     env = make_environment(template_dirs, urls, assets, cache.templates())
     digest = global_digest(
@@ -214,7 +229,8 @@ def _ready_to_plan(
         config=config, output=inputs.output, root=root, site=site, planner=planner, urls=urls,
         static=static, env=env, global_digest=digest, sources=read.sources,
         changed_sources=read.changed, related=relate.saved,
-        frame=frame_digest(digest, infos, inputs.options), search_salt=read.settings_key,
+        frame=frame_digest(digest, {**infos, **beside}, inputs.options),
+        search_salt=read.settings_key,
     )  # fmt: skip
 
 

@@ -61,13 +61,48 @@ def test_reference_style_md_link_is_resolved() -> None:
         "#section",
         "//cdn.example/x.md",
         "mailto:desk@news.example",
-        "notes.txt",
+        "?page=2",
     ],
 )
 def test_other_links_are_left_alone(url: str) -> None:
     markup = convert(f"[x]({url})")
-    assert markup.refs == ()
+    assert markup.refs == () and markup.files == ()
     assert attribute_values(markup.html, "a", "href") == [url]
+
+
+def test_files_beside_the_story_become_placeholders_too() -> None:
+    text = "![Map](map.png) [data](images/my%20data.csv) ![old](../old.jpg)\n\n"
+    text += '<p><img src="raw.png" alt="Raw"> <a href="notes.txt">notes</a></p>'
+    markup = convert(text)
+    assert markup.refs == ()
+    assert markup.files == (
+        Reference("articles/x/map.png", "map.png"),
+        Reference("articles/x/images/my data.csv", "images/my%20data.csv"),
+        Reference("articles/old.jpg", "../old.jpg"),
+        Reference("articles/x/raw.png", "raw.png"),
+        Reference("articles/x/notes.txt", "notes.txt"),
+    )
+    assert attribute_values(markup.html, "img", "src") == [
+        REF_PREFIX + "articles/x/map.png",
+        REF_PREFIX + "articles/old.jpg",
+        REF_PREFIX + "articles/x/raw.png",
+    ]
+    assert attribute_values(markup.html, "a", "href") == [
+        REF_PREFIX + "articles/x/images/my%20data.csv",
+        REF_PREFIX + "articles/x/notes.txt",
+    ]
+
+
+@pytest.mark.parametrize("raw", ["sanitize", "escape"])
+def test_site_paths_get_the_base_path(raw: str) -> None:
+    converter = Converter(raw, HOSTS, 3, base_path="/news")  # type: ignore[arg-type]
+    text = "[About](/about/) ![Logo](/images/logo.svg) [in](/news/x/) [far](//cdn.example/a)"
+    html = converter.convert(text + '\n\n<a href="/contact/">c</a>', SOURCE).html
+    expected = ["/news/about/", "/news/x/", "//cdn.example/a"]
+    assert attribute_values(html, "a", "href")[:3] == expected
+    assert attribute_values(html, "img", "src") == ["/news/images/logo.svg"]
+    raw_links = attribute_values(html, "a", "href")[3:]
+    assert raw_links == (["/news/contact/"] if raw == "sanitize" else [])
 
 
 @pytest.mark.parametrize(
