@@ -69,3 +69,34 @@ def dead_links(output: Path, base: str = "") -> list[str]:
                 if unquote(parts.fragment) not in ids:
                     dead.append(f"{page_path} -> {url} (no #{parts.fragment})")
     return dead
+
+
+VNU = (
+    Path(__file__).resolve().parent.parent
+    / "node_modules"
+    / "vnu-jar"
+    / "build"
+    / "dist"
+    / "vnu.jar"
+)
+
+
+def nu_checker_messages(pages: list[Path]) -> list[dict[str, object]]:
+    """What the Nu HTML Checker says of `pages` (a missing Java or checker fails the test:
+    scripts/setup-tests installs both)."""
+    import json
+    import shutil
+    import subprocess
+
+    java = shutil.which("java")
+    assert java, "java is missing: install default-jre-headless (scripts/setup-tests does)"
+    assert VNU.is_file(), f"{VNU} is missing: run `npm ci` (scripts/setup-tests does)"
+    done = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    messages: list[dict[str, object]] = json.loads(done.stderr or done.stdout)["messages"]
+    return messages

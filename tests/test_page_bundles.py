@@ -10,18 +10,15 @@ one missing, one outside its story's folder.
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import build_into
-from tests.helpers import page
+from tests.helpers import nu_checker_messages, page
 from tests.test_bad_inputs import sitegen
-from tests.test_validators import VNU
 
 HERE = Path(__file__).resolve().parent / "bundles"
 EXPECTED = (HERE / "expected.txt").read_text(encoding="utf-8").splitlines()
@@ -101,20 +98,11 @@ def test_every_address_in_a_body_leads_to_a_published_file(site: Path, tmp_path:
 
 
 def test_a_bundle_page_passes_the_nu_html_checker(site: Path, tmp_path: Path) -> None:
-    java = shutil.which("java")
-    assert java, "java is missing: install default-jre-headless (scripts/setup-tests does)"
-    assert VNU.is_file(), f"{VNU} is missing: run `npm ci` (scripts/setup-tests does)"
     out = tmp_path / "out"
     build_into(site, out)
     pages = [out / "politics/the-budget-in-maps/index.html", out / "team/index.html"]
-    done = subprocess.run(
-        [java, "-jar", str(VNU), "--format", "json", *map(str, pages)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert json.loads(done.stderr or done.stdout)["messages"] == []
+    messages = nu_checker_messages(pages)
+    assert messages == [], messages
 
 
 def _past_the_tick() -> None:
