@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import quote, unquote
@@ -24,6 +25,18 @@ from sitegen.load.time_limit import TimeLimitExceeded, within
 
 REF_PREFIX = "/__sitegen_ref__/"
 REF_PATTERN = re.compile(re.escape(REF_PREFIX) + r"([^\"'#?\s]*)")
+
+
+def resolve_refs(fragment: str, links: Mapping[str, str]) -> str:
+    """`fragment` with each REF_PREFIX placeholder made the URL `links` gives its content
+    path ("#" for one it lacks); a ?query or #fragment after it stays."""
+
+    def url(match: re.Match[str]) -> str:
+        return links.get(unquote(match.group(1)), "#")
+
+    return REF_PATTERN.sub(url, fragment)
+
+
 SPLIT_MARK = "<!--sitegen:inline-related-->"
 
 RawHtml = Literal["escape", "sanitize", "allow"]

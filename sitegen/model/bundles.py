@@ -15,7 +15,7 @@ from sitegen.errors import Reporter
 from sitegen.load.markup import Reference
 from sitegen.load.sources import SourceFile
 
-PATH_END = re.compile(r"[?#]")
+_PATH_END = re.compile(r"[?#]")
 """Where an address's path ends and its query or fragment begins."""
 
 
@@ -47,13 +47,19 @@ def bundle_links(
         ref.target: url + quote(rel) for ref, rel in published_beside(source.rel, files, found)
     }
     for ref in files:
-        if ref.target in links:
-            continue
-        written = PATH_END.split(ref.text, maxsplit=1)[0]  # the ?query and #fragment stay
-        links[ref.target] = html.escape(written, quote=True)
-        line = source.line_of_text(f"]({ref.text}", f'="{ref.text}"', ref.text)
-        reporter.warn(source.display, line, _problem(ref, _beside(source.rel, ref.target)))
+        if ref.target not in links:
+            problem = _problem(ref, _beside(source.rel, ref.target))
+            links[ref.target] = kept_as_written(source, ref, problem, reporter)
     return links
+
+
+def kept_as_written(source: SourceFile, ref: Reference, problem: str, reporter: Reporter) -> str:
+    """The address of `ref` as its writer wrote it, to stand where its placeholder was (escaped:
+    it goes back into the HTML), with `problem` told on its line. The ?query and #fragment
+    after the placeholder stay on the page, so they are left out here."""
+    line = source.line_of_text(f"]({ref.text}", f'="{ref.text}"', ref.text)
+    reporter.warn(source.display, line, problem)
+    return html.escape(_PATH_END.split(ref.text, maxsplit=1)[0], quote=True)
 
 
 def _beside(source_rel: str, target: str) -> str | None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from urllib.parse import unquote
 
 from sitegen.lazy import Lazy
-from sitegen.load.markup import REF_PATTERN
+from sitegen.load.markup import resolve_refs
 
 
 @dataclass(frozen=True)
@@ -94,14 +92,7 @@ class Body:
         return len(self._resolve(self.raw.get()[: self.raw_split]))
 
     def _resolve(self, html: str) -> str:
-        links = self.links
-        if not links:
-            return html
-
-        def url(match: re.Match[str]) -> str:
-            return links.get(unquote(match.group(1)), "#")
-
-        return REF_PATTERN.sub(url, html)
+        return resolve_refs(html, self.links) if self.links else html
 
     # By the HTML a reader sees, as when the body was a plain string.
     def __eq__(self, other: object) -> bool:

@@ -4,18 +4,15 @@ assembled (model/site.py): a link to a missing file is an error; a link to a dra
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import unquote
 
 from sitegen.errors import ContentError, Reporter, SitegenError
 from sitegen.load.html_policy import embed_host
-from sitegen.load.markup import REF_PATTERN, Markup, Reference
+from sitegen.load.markup import Markup, Reference, resolve_refs
 from sitegen.load.sources import SourceFile
-from sitegen.model.bundles import PATH_END as _PATH_END
-from sitegen.model.bundles import bundle_links
+from sitegen.model.bundles import bundle_links, kept_as_written
 from sitegen.model.entities import Article, Author, Page
 
 
@@ -125,12 +122,7 @@ class ContentLinks:
             return page
         source = self.sources[page.source]
         files = bundle_links(source, page.url, markup.files, self.content_files, self.reporter)
-        url_of = {**self.url_of, **files}
-
-        def url(match: re.Match[str]) -> str:
-            return url_of.get(unquote(match.group(1)), "#")
-
-        return replace(page, body_html=REF_PATTERN.sub(url, page.body_html))
+        return replace(page, body_html=resolve_refs(page.body_html, {**self.url_of, **files}))
 
 
 def warn_removed(source: SourceFile, markup: Markup, reporter: Reporter) -> None:
@@ -189,14 +181,8 @@ def with_bio_links(
         links = {r.target: url_of[r.target] for r in markup.refs if r.target in url_of}
         for ref in (*markup.refs, *markup.files):
             if ref.target not in links:
-                links[ref.target] = html.escape(_PATH_END.split(ref.text, maxsplit=1)[0])
-                line = source.line_of_text(f"]({ref.text}", f'="{ref.text}"', ref.text)
-                reporter.warn(source.display, line, _bio_problem(ref))
-
-        def url(match: re.Match[str], links: Mapping[str, str] = links) -> str:
-            return links.get(unquote(match.group(1)), "#")
-
-        resolved[rel] = replace(author, bio_html=REF_PATTERN.sub(url, author.bio_html))
+                links[ref.target] = kept_as_written(source, ref, _bio_problem(ref), reporter)
+        resolved[rel] = replace(author, bio_html=resolve_refs(author.bio_html, links))
     return resolved
 
 
