@@ -24,7 +24,7 @@ from sitegen.model.site import BuildOptions
 from sitegen.output import next_spare, write
 from sitegen.output.file_writer import FileWriter, Op
 from sitegen.output.write import Stage
-from tests.conftest import FIXED_NOW, SITES, article
+from tests.conftest import FIXED_NOW, article
 from tests.robust_site import tree
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
@@ -39,10 +39,8 @@ def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(SITES / "basic" / "site", root)
-    return root
+def site(basic_copy: Path) -> Path:
+    return basic_copy
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ builds here have search off; the incremental test changes a setting every page s
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from sitegen.build import BuildRequest, BuildResult, build
 from sitegen.errors import BuildError, Reporter
 from sitegen.model.site import BuildOptions
 from sitegen.pipeline import render_workers
-from tests.conftest import FIXED_NOW, SITES
+from tests.conftest import FIXED_NOW
 from tests.robust_site import tree
 
 NOW = BuildOptions(now=datetime.fromisoformat(FIXED_NOW))
@@ -26,10 +25,8 @@ THEME = Path(__file__).resolve().parent.parent / "themes/default/templates"
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    shutil.copytree(SITES / "basic" / "site", root)
-    return root
+def site(basic_copy: Path) -> Path:
+    return basic_copy
 
 
 @pytest.fixture
