@@ -46,12 +46,17 @@ def shows(job: RenderJob, owners: Mapping[str, str]) -> str:
 
 
 def frame_digest(
-    global_digest: str, static: Mapping[str, StaticInfo], options: BuildOptions
+    global_digest: str,
+    static: Mapping[str, StaticInfo],
+    options: BuildOptions,
+    copies: Iterable[str] = (),
 ) -> str:
     """What the site's shape depends on besides the sources: the settings, templates and
-    menus (the global digest), the static files pages read (image sizes) and the options that
-    let drafts or future stories in."""
-    text = repr((global_digest, sorted(static.items()), options.drafts, options.future))
+    menus (the global digest), the static files pages read (image sizes), the options that
+    let drafts or future stories in, and which files beside stories are published where
+    (`copies`, "output path <- source": their addresses are in the bodies)."""
+    shape = (global_digest, sorted(static.items()), options.drafts, options.future, sorted(copies))
+    text = repr(shape)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

@@ -40,8 +40,10 @@ def bundle_copies(
     pages = [(a.source, a.url) for a in site.articles] + [(p.source, p.url) for p in site.pages]
     for source, url in pages:
         markup = sources[source].markup
+        if markup is None or not markup.files:
+            continue  # most stories show no file beside them
         folder = posixpath.dirname(urls.output_path(url))
-        for ref, rel in published_beside(source, markup.files if markup else (), bundled):
+        for ref, rel in published_beside(source, markup.files, bundled):
             copies[posixpath.join(folder, rel)] = bundled[ref.target]
     return copies
 

@@ -217,8 +217,7 @@ def _ready_to_plan(
     if clashes:
         raise BuildError(clashes)
     static |= copies
-    # Which files beside stories are published, and where: the site's shape, as static is.
-    beside = {f"{out} <- {display_path(p, root)}": static_info(p) for out, p in copies.items()}
+    beside = [f"{out} <- {display_path(path, root)}" for out, path in copies.items()]
     template_dirs = theme_dirs(root, config.theme)
     env = make_environment(template_dirs, urls, assets, cache.templates())
     digest = global_digest(
@@ -229,7 +228,7 @@ def _ready_to_plan(
         config=config, output=inputs.output, root=root, site=site, planner=planner, urls=urls,
         static=static, env=env, global_digest=digest, sources=read.sources,
         changed_sources=read.changed, related=relate.saved,
-        frame=frame_digest(digest, {**infos, **beside}, inputs.options),
+        frame=frame_digest(digest, infos, inputs.options, beside),
         search_salt=read.settings_key,
     )  # fmt: skip
 
